@@ -1,0 +1,227 @@
+"""Benchmark: durable PutEvents throughput of a real busway server at 1,000 rules.
+
+Starts ``busway serve`` on SQLite in a temporary folder, puts 1,000 rules with a target each on
+the default bus, then drives PutEvents in batches of 10 from concurrent keep-alive connections on
+loopback for a fixed number of events. Prints events/s and request latency p50/p99; then the
+same run against moto_server when it is installed (with a much smaller count: it is slow).
+
+    python bench/ingest.py [--events 100000] [--rules 1000] [--connections 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import boto3
+from botocore.config import Config
+
+from tests.support.server import BuswayServer, free_port
+
+SEED = 7
+AUTH = (
+    "AWS4-HMAC-SHA256 Credential=test/20240102/us-east-1/events/aws4_request, "
+    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0"
+)
+
+
+def rule_pattern(i: int) -> str:
+    return json.dumps(
+        {
+            "source": [f"app.{i}"],
+            "detail-type": ["T"],
+            "detail": {"amount": [{"numeric": [">", i % 100]}]},
+        }
+    )
+
+
+def events_client(endpoint: str) -> object:
+    return boto3.client(
+        "events",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def create_rules(endpoint: str, count: int) -> None:
+    client: Any = events_client(endpoint)
+    for i in range(count):
+        client.put_rule(Name=f"rule-{i}", EventPattern=rule_pattern(i))
+        client.put_targets(
+            Rule=f"rule-{i}",
+            Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:us-east-1:000000000000:q{i % 10}"}],
+        )
+
+
+def request_bodies(count: int, rules: int) -> list[bytes]:
+    """Pre-encoded PutEvents bodies of 10 entries; each entry matches one rule most of the time."""
+    rng = random.Random(SEED)
+    bodies = []
+    for _ in range(count):
+        entries = []
+        for _ in range(10):
+            i = rng.randrange(rules)
+            detail = {
+                "amount": rng.randrange(200),
+                "order": {"id": rng.randrange(10**6), "items": [1, 2, 3]},
+            }
+            entries.append({"Source": f"app.{i}", "DetailType": "T", "Detail": json.dumps(detail)})
+        bodies.append(json.dumps({"Entries": entries}).encode())
+    return bodies
+
+
+def http_request(port: int, body: bytes) -> bytes:
+    head = (
+        f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AWSEvents.PutEvents\r\n"
+        f"Authorization: {AUTH}\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    return status, await reader.readexactly(length)
+
+
+async def connection(
+    port: int, requests: list[bytes], latencies: list[float], errors: list[str]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        for request in requests:
+            started = time.perf_counter()
+            writer.write(request)
+            status, body = await asyncio.wait_for(read_response(reader), timeout=30)
+            latencies.append(time.perf_counter() - started)
+            if status != 200 or b'"FailedEntryCount":0' not in body.replace(b" ", b""):
+                errors.append(body[:200].decode(errors="replace"))
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def drive(
+    port: int, bodies: list[bytes], connections: int
+) -> tuple[float, list[float], list[str]]:
+    requests = [http_request(port, body) for body in bodies]
+    shares = [requests[i::connections] for i in range(connections)]
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.perf_counter()
+    await asyncio.gather(*(connection(port, share, latencies, errors) for share in shares))
+    return time.perf_counter() - started, latencies, errors
+
+
+def report(
+    label: str, events: int, elapsed: float, latencies: list[float], errors: list[str]
+) -> float:
+    latencies.sort()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    rate = events / elapsed
+    print(
+        f"{label:<28} {events:>8} events in {elapsed:6.2f}s  {rate:>9,.0f} events/s  "
+        f"p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  errors {len(errors)}"
+    )
+    if errors:
+        print(f"  first error: {errors[0]}")
+    return rate
+
+
+def run_busway(args: argparse.Namespace) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        env = {"BUSWAY_MAX_RULES_PER_BUS": str(max(args.rules, 300)), "BUSWAY_LOG_LEVEL": "WARNING"}
+        with BuswayServer(Path(folder) / "data", extra_env=env) as server:
+            create_rules(server.endpoint, args.rules)
+            bodies = request_bodies(args.events // 10, args.rules)
+            warm = request_bodies(50, args.rules)
+            asyncio.run(drive(server.port, warm, 4))
+            elapsed, latencies, errors = asyncio.run(drive(server.port, bodies, args.connections))
+            return report(
+                f"busway (SQLite, {args.rules} rules)", args.events, elapsed, latencies, errors
+            )
+
+
+def run_moto(args: argparse.Namespace) -> None:
+    moto = shutil.which("moto_server") or str(Path(sys.executable).with_name("moto_server"))
+    if not Path(moto).exists():
+        print("moto_server: not installed (pip install 'moto[server]' to compare)")
+        return
+    port = free_port()
+    process = subprocess.Popen(
+        [moto, "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                client: Any = events_client(endpoint)
+                client.list_event_buses()
+                break
+            except Exception:
+                time.sleep(0.2)
+        create_rules(endpoint, args.rules)
+        bodies = request_bodies(args.moto_events // 10, args.rules)
+        elapsed, latencies, errors = asyncio.run(drive(port, bodies, 4))
+        report(
+            f"moto_server (memory, {args.rules} rules)",
+            args.moto_events,
+            elapsed,
+            latencies,
+            errors,
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--rules", type=int, default=1000)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--moto-events", type=int, default=300)
+    parser.add_argument("--no-moto", action="store_true")
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(
+        f"workload: PutEvents batches of 10, {args.connections} keep-alive connections, loopback, "
+        "load generator in this process"
+    )
+    rate = run_busway(args)
+    target = 10_000
+    print(
+        f"target >= {target:,} events/s durable at 1,000 rules: {'met' if rate >= target else 'NOT met'}"
+    )
+    if not args.no_moto:
+        run_moto(args)
+
+
+if __name__ == "__main__":
+    main()

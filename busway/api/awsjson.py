@@ -1,0 +1,77 @@
+"""The AWS JSON 1.0/1.1 RPC protocol: ``POST /`` with ``X-Amz-Target: <Prefix>.<Operation>``.
+
+Answers carry ``x-amzn-RequestId``; errors are ``{"__type": code, "message": text}`` with the
+error's HTTP status (spec section 1.3-1.4).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from busway import jsontext
+from busway.api.context import RequestContext
+from busway.api.request import Request, SerializationError
+from busway.errors import ServiceError
+
+__all__ = ["Handler", "JsonResponse", "JsonService", "error_body", "invoke"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[RequestContext, Request], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class JsonService:
+    """One AWS JSON API: its target prefix (``AWSEvents``), content type and operations."""
+
+    target_prefix: str
+    content_type: str
+    operations: Mapping[str, Handler]
+
+
+@dataclass(frozen=True, slots=True)
+class JsonResponse:
+    status: int
+    body: bytes
+    content_type: str
+
+
+class UnknownOperation(ServiceError):
+    code = "UnknownOperationException"
+
+
+def error_body(code: str, message: str) -> bytes:
+    return jsontext.dumpb({"__type": code, "message": message})
+
+
+def _parse(body: bytes) -> Request:
+    if not body.strip():
+        return Request({})
+    try:
+        value = jsontext.loads(body)
+    except (jsontext.JSONDecodeError, ValueError) as exc:
+        raise SerializationError("Start of structure or map found where not expected.") from exc
+    if not isinstance(value, dict):
+        raise SerializationError("Start of structure or map found where not expected.")
+    return Request(value)
+
+
+async def invoke(
+    service: JsonService, operation: str, context: RequestContext, body: bytes
+) -> JsonResponse:
+    """Run one operation and encode its result or error; never lets an exception escape."""
+    try:
+        handler = service.operations.get(operation)
+        if handler is None:
+            raise UnknownOperation(f"Operation {operation} is not supported.")
+        result = await handler(context, _parse(body))
+        return JsonResponse(200, jsontext.dumpb(result), service.content_type)
+    except ServiceError as exc:
+        return JsonResponse(exc.status, error_body(exc.code, exc.message), service.content_type)
+    except Exception:
+        log.exception("internal error in %s.%s", service.target_prefix, operation)
+        body_text = error_body("InternalException", "An internal error occurred.")
+        return JsonResponse(500, body_text, service.content_type)

@@ -1,0 +1,16 @@
+"""What a handler knows about the request it serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from busway.model import Scope
+
+__all__ = ["RequestContext"]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    scope: Scope  # account and region the request acts in
+    request_id: str
+    host: str  # the Host the client used, for URLs handed back (SQS QueueUrl)

@@ -1,0 +1,103 @@
+"""Settings of one busway node, and where they come from.
+
+Precedence, highest first: command-line flags, ``BUSWAY_*`` environment variables, the TOML
+config file, built-in defaults. Names are the same everywhere: the field ``max_rules_per_bus`` is
+``--max-rules-per-bus``, ``BUSWAY_MAX_RULES_PER_BUS`` and ``max_rules_per_bus = 1000``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ConfigError", "Settings", "load_settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 4747
+    data: Path = Path("./.busway")
+    account: str = "000000000000"
+    region: str = "us-east-1"  # for requests that carry no SigV4 credential scope
+    # Quotas: AWS's values by default; each adjustable like the AWS service quota it mirrors.
+    max_pattern_chars: int = 2048
+    max_put_events_bytes: int = 1024 * 1024  # current AWS (262,144 for the pre-2026 limit)
+    max_rules_per_bus: int = 300
+    max_targets_per_rule: int = 5
+    max_wildcard_rules_per_bus: int = 30
+    # Let PutEvents use reserved ``aws.*`` sources, to test rules for AWS service events locally.
+    allow_reserved_sources: bool = False
+    max_request_bytes: int = 8 * 1024 * 1024
+    sqlite_synchronous: str = "FULL"
+    log_level: str = "INFO"
+
+
+class ConfigError(Exception):
+    """A setting that cannot be read; the message names the setting and where it came from."""
+
+
+_FIELDS = {field.name: field for field in dataclasses.fields(Settings)}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _convert(name: str, value: Any, origin: str) -> Any:
+    kind = type(getattr(Settings(), name))
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    text = str(value).strip()
+    if kind is bool:
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+    elif kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            pass
+    elif kind is str or issubclass(kind, Path):
+        return kind(text)
+    expected = "an integer" if kind is int else "true or false" if kind is bool else "text"
+    raise ConfigError(f"{origin}: {name} must be {expected}, got {value!r}")
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Merge the sources into Settings; flags whose value is None count as not given."""
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        values.update(_from_toml(config_file))
+    for key, raw in (environ or {}).items():
+        if key.startswith("BUSWAY_") and key[7:].lower() in _FIELDS:
+            name = key[7:].lower()
+            values[name] = _convert(name, raw, f"environment variable {key}")
+    for name, raw in (flags or {}).items():
+        if raw is not None:
+            if name not in _FIELDS:
+                raise ConfigError(f"unknown setting {name}")
+            values[name] = _convert(name, raw, f"--{name.replace('_', '-')}")
+    return Settings(**values)
+
+
+def _from_toml(path: Path) -> dict[str, Any]:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    values = {}
+    for name, raw in document.items():
+        if isinstance(raw, dict):
+            continue  # tables such as [functions.<name>] belong to other parts of busway
+        if name not in _FIELDS:
+            raise ConfigError(f"{path}: unknown setting {name}")
+        values[name] = _convert(name, raw, str(path))
+    return values

@@ -1,0 +1,41 @@
+"""Use cases: buses, rules, targets, tags, permissions, ingest. Each gets store, clock, settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from busway.clock import Clock
+from busway.config import Settings
+from busway.service.buses import BusService
+from busway.service.ingest import IngestService
+from busway.service.permissions import PermissionService
+from busway.service.routing import RoutingTable
+from busway.service.rules import RuleService
+from busway.service.tags import TagService
+from busway.service.targets import TargetService
+from busway.store.protocol import Store
+
+__all__ = ["Services"]
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    buses: BusService
+    rules: RuleService
+    targets: TargetService
+    tags: TagService
+    permissions: PermissionService
+    ingest: IngestService
+
+    @classmethod
+    def build(
+        cls, store: Store, routing: RoutingTable, clock: Clock, settings: Settings
+    ) -> Services:
+        return cls(
+            buses=BusService(store, routing, clock),
+            rules=RuleService(store, routing, clock, settings),
+            targets=TargetService(store, routing, clock, settings),
+            tags=TagService(store, routing, clock),
+            permissions=PermissionService(store, routing, clock),
+            ingest=IngestService(store, routing, clock, settings),
+        )

@@ -1,0 +1,112 @@
+"""Targets of a rule: PutTargets' upsert by id, RemoveTargets, ListTargetsByRule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from busway.clock import Clock
+from busway.config import Settings
+from busway.errors import LimitExceeded, ValidationError
+from busway.model import Rule, Scope, Target
+from busway.service.buses import DEFAULT_BUS
+from busway.service.paging import DEFAULT_PAGE_SIZE, Page, decode_token, encode_token
+from busway.service.routing import RoutingTable
+from busway.service.rules import QUOTA_EXCEEDED, RuleService, managed_rule
+from busway.store import Store
+from busway.transform import InputTransformer, TargetInputError, validate_target_input
+
+__all__ = ["TargetService"]
+
+
+class TargetService:
+    def __init__(
+        self, store: Store, routing: RoutingTable, clock: Clock, settings: Settings
+    ) -> None:
+        self._store = store
+        self._routing = routing
+        self._settings = settings
+        self._rules = RuleService(store, routing, clock, settings)
+
+    async def put(
+        self,
+        scope: Scope,
+        rule_name: str,
+        targets: Sequence[Target],
+        *,
+        bus_name: str = DEFAULT_BUS,
+    ) -> None:
+        """Add or replace targets by id; within one call the last target with an id wins.
+
+        AWS refuses the whole call for a bad target or a broken quota, so no per-target
+        failures are ever reported.
+        """
+        rule = await self._rules.get(scope, rule_name, bus_name=bus_name)
+        if rule.managed_by is not None:
+            raise managed_rule(rule)
+        by_id = {target.id: target for target in targets}
+        for target in by_id.values():
+            _check_input(target)
+        existing = {target.id for target in await self._store.list_targets(rule.arn)}
+        if len(existing | by_id.keys()) > self._settings.max_targets_per_rule:
+            raise LimitExceeded(QUOTA_EXCEEDED)
+        await self._store.put_targets(rule.arn, list(by_id.values()))
+        await self._sync_routes(rule)
+
+    async def remove(
+        self,
+        scope: Scope,
+        rule_name: str,
+        target_ids: Sequence[str],
+        *,
+        bus_name: str = DEFAULT_BUS,
+        force: bool = False,
+    ) -> None:
+        """Remove targets by id; ids the rule does not have are ignored."""
+        rule = await self._rules.get(scope, rule_name, bus_name=bus_name)
+        if rule.managed_by is not None and not force:
+            raise managed_rule(rule)
+        await self._store.remove_targets(rule.arn, list(target_ids))
+        await self._sync_routes(rule)
+
+    async def list(
+        self,
+        scope: Scope,
+        rule_name: str,
+        *,
+        bus_name: str = DEFAULT_BUS,
+        next_token: str | None = None,
+        limit: int | None = None,
+    ) -> Page[Target]:
+        after = decode_token(next_token)
+        rule = await self._rules.get(scope, rule_name, bus_name=bus_name)
+        targets = [
+            target
+            for target in await self._store.list_targets(rule.arn)
+            if after is None or target.id > after
+        ]
+        size = limit or DEFAULT_PAGE_SIZE
+        if len(targets) <= size:
+            return Page(targets)
+        return Page(targets[:size], encode_token(targets[size - 1].id))
+
+    async def _sync_routes(self, rule: Rule) -> None:
+        self._routing.set_targets(rule, await self._store.list_targets(rule.arn))
+
+
+def _check_input(target: Target) -> None:
+    transformer = target.input_transformer
+    try:
+        validate_target_input(
+            target.id,
+            input=target.input,
+            input_path=target.input_path,
+            input_transformer=(
+                None
+                if transformer is None
+                else InputTransformer(
+                    template=transformer.template, paths_map=dict(transformer.paths_map)
+                )
+            ),
+        )
+    except TargetInputError as exc:
+        raise ValidationError(exc.message) from None

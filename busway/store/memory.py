@@ -1,0 +1,213 @@
+"""``MemoryStore``: the ``Store`` port in dictionaries, for unit tests of services.
+
+It keeps the semantics of the SQL stores, errors included (the contract suite holds both to
+them): datetimes come back in UTC, naive ones are refused, a rule needs its bus and a target its
+rule. Nothing awaits between reading and changing the dictionaries, so each call is atomic.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from busway.errors import ResourceNotFound
+from busway.model import Delivery, Event, EventBus, IngestRecord, Rule, Scope, Target
+
+__all__ = ["MemoryStore"]
+
+T = TypeVar("T")
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._buses: dict[tuple[Scope, str], EventBus] = {}
+        self._rules: dict[str, Rule] = {}  # by ARN
+        self._targets: dict[str, dict[str, Target]] = {}  # rule ARN -> target id -> target
+        self._tags: dict[str, dict[str, str]] = {}
+        self._events: dict[str, Event] = {}
+        self._deliveries: dict[str, list[Delivery]] = {}  # by event id
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    # --- event buses -----------------------------------------------------------------------------
+    async def create_bus(self, bus: EventBus) -> bool:
+        key = (bus.scope, bus.name)
+        if key in self._buses:
+            return False
+        self._buses[key] = _utc_bus(bus)
+        return True
+
+    async def get_bus(self, scope: Scope, name: str) -> EventBus | None:
+        return self._buses.get((scope, name))
+
+    async def all_buses(self) -> list[EventBus]:
+        return sorted(self._buses.values(), key=lambda bus: bus.arn)
+
+    async def list_buses(
+        self, scope: Scope, *, prefix: str | None = None, after: str | None = None, limit: int = 100
+    ) -> list[EventBus]:
+        buses = (bus for (bus_scope, _), bus in self._buses.items() if bus_scope == scope)
+        return _page(buses, lambda bus: bus.name, prefix, after, limit)
+
+    async def update_bus(self, bus: EventBus) -> None:
+        key = (bus.scope, bus.name)
+        if key in self._buses:
+            self._buses[key] = _utc_bus(bus)
+
+    async def delete_bus(self, scope: Scope, name: str) -> None:
+        bus = self._buses.pop((scope, name), None)
+        if bus is None:
+            return
+        self._tags.pop(bus.arn, None)
+        for rule in [r for r in self._rules.values() if (r.scope, r.bus_name) == (scope, name)]:
+            self._delete_rule(rule.arn)
+
+    # --- rules -----------------------------------------------------------------------------------
+    async def put_rule(self, rule: Rule) -> None:
+        if (rule.scope, rule.bus_name) not in self._buses:
+            raise ResourceNotFound(f"Event bus {rule.bus_name} does not exist.")
+        same_name = self._find_rule(rule.scope, rule.bus_name, rule.name)
+        if same_name is not None and same_name.arn != rule.arn:
+            raise ValueError(f"rule {rule.name} already exists with another ARN")
+        self._rules[rule.arn] = replace(rule, created_at=_utc(rule.created_at))
+
+    async def get_rule(self, scope: Scope, bus_name: str, name: str) -> Rule | None:
+        return self._find_rule(scope, bus_name, name)
+
+    async def list_rules(
+        self,
+        scope: Scope,
+        bus_name: str,
+        *,
+        prefix: str | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[Rule]:
+        rules = (r for r in self._rules.values() if (r.scope, r.bus_name) == (scope, bus_name))
+        return _page(rules, lambda rule: rule.name, prefix, after, limit)
+
+    async def count_rules(self, scope: Scope, bus_name: str) -> int:
+        return sum((r.scope, r.bus_name) == (scope, bus_name) for r in self._rules.values())
+
+    async def delete_rule(self, rule_arn: str) -> None:
+        self._delete_rule(rule_arn)
+
+    async def all_rules(self) -> list[Rule]:
+        return sorted(self._rules.values(), key=lambda rule: rule.arn)
+
+    def _find_rule(self, scope: Scope, bus_name: str, name: str) -> Rule | None:
+        for rule in self._rules.values():
+            if (rule.scope, rule.bus_name, rule.name) == (scope, bus_name, name):
+                return rule
+        return None
+
+    def _delete_rule(self, rule_arn: str) -> None:
+        self._rules.pop(rule_arn, None)
+        self._targets.pop(rule_arn, None)
+        self._tags.pop(rule_arn, None)
+
+    # --- targets ---------------------------------------------------------------------------------
+    async def put_targets(self, rule_arn: str, targets: Sequence[Target]) -> None:
+        if rule_arn not in self._rules:
+            raise ResourceNotFound(f"Rule {rule_arn} does not exist.")
+        if targets:
+            # A deep copy, as a database keeps: the caller's nested parameters may change later.
+            by_id = self._targets.setdefault(rule_arn, {})
+            by_id.update((target.id, copy.deepcopy(target)) for target in targets)
+
+    async def remove_targets(self, rule_arn: str, target_ids: Sequence[str]) -> None:
+        by_id = self._targets.get(rule_arn, {})
+        for target_id in target_ids:
+            by_id.pop(target_id, None)
+        if not by_id:
+            self._targets.pop(rule_arn, None)
+
+    async def list_targets(self, rule_arn: str) -> list[Target]:
+        by_id = self._targets.get(rule_arn, {})
+        return [by_id[target_id] for target_id in sorted(by_id)]
+
+    async def all_targets(self) -> dict[str, list[Target]]:
+        return {rule_arn: await self.list_targets(rule_arn) for rule_arn in sorted(self._targets)}
+
+    # --- tags ------------------------------------------------------------------------------------
+    async def get_tags(self, arn: str) -> dict[str, str]:
+        return dict(sorted(self._tags.get(arn, {}).items()))
+
+    async def tag(self, arn: str, tags: Mapping[str, str]) -> None:
+        if tags:
+            self._tags.setdefault(arn, {}).update(tags)
+
+    async def untag(self, arn: str, keys: Sequence[str]) -> None:
+        tags = self._tags.get(arn, {})
+        for key in keys:
+            tags.pop(key, None)
+        if not tags:
+            self._tags.pop(arn, None)
+
+    # --- events and the delivery outbox ----------------------------------------------------------
+    async def append_events(self, records: Sequence[IngestRecord]) -> None:
+        events = [_utc_event(record.event) for record in records]
+        deliveries = [[_utc_delivery(record, d) for d in record.deliveries] for record in records]
+        ids = [event.id for event in events]
+        if len(set(ids)) != len(ids) or any(event_id in self._events for event_id in ids):
+            raise ValueError("an event is already stored")
+        for own in deliveries:
+            keys = {(d.rule_arn, d.target_id) for d in own}
+            if len(keys) != len(own):
+                raise ValueError("a delivery is listed twice")
+        # Everything is checked: from here on nothing can fail halfway.
+        for event, own in zip(events, deliveries, strict=True):
+            self._events[event.id] = event
+            self._deliveries[event.id] = sorted(own, key=lambda d: (d.rule_arn, d.target_id))
+
+    async def get_event(self, event_id: str) -> Event | None:
+        return self._events.get(event_id)
+
+    async def count_events(self) -> int:
+        return len(self._events)
+
+    async def list_deliveries(self, event_id: str) -> list[Delivery]:
+        return list(self._deliveries.get(event_id, []))
+
+
+def _page(
+    items: Iterable[T], name: Callable[[T], str], prefix: str | None, after: str | None, limit: int
+) -> list[T]:
+    chosen = sorted(
+        (item for item in items if _wanted(name(item), prefix, after)),
+        key=name,
+    )
+    return chosen[: max(limit, 0)]
+
+
+def _wanted(name: str, prefix: str | None, after: str | None) -> bool:
+    return (prefix is None or name.startswith(prefix)) and (after is None or name > after)
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.utcoffset() is None:
+        raise ValueError(f"datetime without a timezone: {moment!r}")
+    return moment.astimezone(UTC)
+
+
+def _utc_bus(bus: EventBus) -> EventBus:
+    return replace(bus, created_at=_utc(bus.created_at), modified_at=_utc(bus.modified_at))
+
+
+def _utc_event(event: Event) -> Event:
+    return replace(event, time=_utc(event.time), ingested_at=_utc(event.ingested_at))
+
+
+def _utc_delivery(record: IngestRecord, delivery: Delivery) -> Delivery:
+    if delivery.event_id != record.event.id:
+        raise ValueError(
+            f"delivery for event {delivery.event_id} in the record of {record.event.id}"
+        )
+    return replace(delivery, due_at=_utc(delivery.due_at))

@@ -1,0 +1,158 @@
+-- Named queries of SqliteStore. Datetimes are integer microseconds since the epoch, UTC.
+-- Listing queries take :prefix and :after as NULL when unset (keyset paging by name).
+
+-- name: insert_event
+INSERT INTO events (id, account, region, bus, source, detail_type, time, ingested_at, resources,
+                    trace_header, body)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: last_seq
+-- The seq of the last event inserted on this connection.
+SELECT last_insert_rowid();
+
+-- name: event_id_at
+SELECT id FROM events WHERE seq = ?;
+
+-- name: insert_delivery
+INSERT INTO deliveries (event_seq, rule_arn, target_id, due_at, attempts)
+VALUES (?, ?, ?, ?, ?);
+
+-- name: get_event
+SELECT id, account, region, bus, source, detail_type, time, ingested_at, resources,
+       trace_header, body
+FROM events
+WHERE id = :id;
+
+-- name: count_events
+SELECT count(*) FROM events;
+
+-- name: list_deliveries
+SELECT events.id, rule_arn, target_id, due_at, attempts
+FROM deliveries JOIN events ON events.seq = deliveries.event_seq
+WHERE events.id = :event_id
+ORDER BY rule_arn, target_id;
+
+-- name: insert_bus
+INSERT INTO buses (account, region, name, arn, created_at, modified_at, description,
+                   kms_key_identifier, dead_letter_arn, log_config, policy, event_source_name)
+VALUES (:account, :region, :name, :arn, :created_at, :modified_at, :description,
+        :kms_key_identifier, :dead_letter_arn, :log_config, :policy, :event_source_name)
+ON CONFLICT (account, region, name) DO NOTHING;
+
+-- name: update_bus
+UPDATE buses
+SET arn = :arn, created_at = :created_at, modified_at = :modified_at,
+    description = :description, kms_key_identifier = :kms_key_identifier,
+    dead_letter_arn = :dead_letter_arn, log_config = :log_config, policy = :policy,
+    event_source_name = :event_source_name
+WHERE account = :account AND region = :region AND name = :name;
+
+-- name: get_bus
+SELECT account, region, name, arn, created_at, modified_at, description, kms_key_identifier,
+       dead_letter_arn, log_config, policy, event_source_name
+FROM buses
+WHERE account = :account AND region = :region AND name = :name;
+
+-- name: all_buses
+SELECT account, region, name, arn, created_at, modified_at, description, kms_key_identifier,
+       dead_letter_arn, log_config, policy, event_source_name
+FROM buses
+ORDER BY arn;
+
+-- name: list_buses
+SELECT account, region, name, arn, created_at, modified_at, description, kms_key_identifier,
+       dead_letter_arn, log_config, policy, event_source_name
+FROM buses
+WHERE account = :account AND region = :region
+  AND (:prefix IS NULL OR substr(name, 1, length(:prefix)) = :prefix)
+  AND (:after IS NULL OR name > :after)
+ORDER BY name
+LIMIT :limit;
+
+-- name: bus_exists
+SELECT 1 FROM buses WHERE account = :account AND region = :region AND name = :name;
+
+-- name: delete_bus_tags
+-- The tags of the bus and of its rules; the rules and their targets go by foreign key cascade.
+DELETE FROM tags
+WHERE arn IN (SELECT arn FROM buses
+              WHERE account = :account AND region = :region AND name = :name
+              UNION ALL
+              SELECT arn FROM rules
+              WHERE account = :account AND region = :region AND bus_name = :name);
+
+-- name: delete_bus
+DELETE FROM buses WHERE account = :account AND region = :region AND name = :name;
+
+-- name: upsert_rule
+INSERT INTO rules (arn, account, region, bus_name, name, state, created_at, created_by,
+                   event_pattern, schedule_expression, description, role_arn, managed_by)
+VALUES (:arn, :account, :region, :bus_name, :name, :state, :created_at, :created_by,
+        :event_pattern, :schedule_expression, :description, :role_arn, :managed_by)
+ON CONFLICT (arn) DO UPDATE
+SET account = excluded.account, region = excluded.region, bus_name = excluded.bus_name,
+    name = excluded.name, state = excluded.state, created_at = excluded.created_at,
+    created_by = excluded.created_by, event_pattern = excluded.event_pattern,
+    schedule_expression = excluded.schedule_expression, description = excluded.description,
+    role_arn = excluded.role_arn, managed_by = excluded.managed_by;
+
+-- name: get_rule
+SELECT arn, account, region, bus_name, name, state, created_at, created_by, event_pattern,
+       schedule_expression, description, role_arn, managed_by
+FROM rules
+WHERE account = :account AND region = :region AND bus_name = :bus_name AND name = :name;
+
+-- name: list_rules
+SELECT arn, account, region, bus_name, name, state, created_at, created_by, event_pattern,
+       schedule_expression, description, role_arn, managed_by
+FROM rules
+WHERE account = :account AND region = :region AND bus_name = :bus_name
+  AND (:prefix IS NULL OR substr(name, 1, length(:prefix)) = :prefix)
+  AND (:after IS NULL OR name > :after)
+ORDER BY name
+LIMIT :limit;
+
+-- name: count_rules
+SELECT count(*) FROM rules
+WHERE account = :account AND region = :region AND bus_name = :bus_name;
+
+-- name: all_rules
+SELECT arn, account, region, bus_name, name, state, created_at, created_by, event_pattern,
+       schedule_expression, description, role_arn, managed_by
+FROM rules
+ORDER BY arn;
+
+-- name: rule_exists
+SELECT 1 FROM rules WHERE arn = :arn;
+
+-- name: delete_rule
+-- Its targets go by foreign key cascade.
+DELETE FROM rules WHERE arn = :arn;
+
+-- name: upsert_target
+INSERT INTO targets (rule_arn, id, target)
+VALUES (?, ?, ?)
+ON CONFLICT (rule_arn, id) DO UPDATE SET target = excluded.target;
+
+-- name: delete_target
+DELETE FROM targets WHERE rule_arn = ? AND id = ?;
+
+-- name: list_targets
+SELECT target FROM targets WHERE rule_arn = :rule_arn ORDER BY id;
+
+-- name: all_targets
+SELECT rule_arn, target FROM targets ORDER BY rule_arn, id;
+
+-- name: get_tags
+SELECT key, value FROM tags WHERE arn = :arn ORDER BY key;
+
+-- name: upsert_tag
+INSERT INTO tags (arn, key, value)
+VALUES (?, ?, ?)
+ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value;
+
+-- name: delete_tag
+DELETE FROM tags WHERE arn = ? AND key = ?;
+
+-- name: delete_tags_of
+DELETE FROM tags WHERE arn = :arn;

@@ -1,0 +1,311 @@
+"""``SqliteStore``: the ``Store`` port on one SQLite file, in WAL mode.
+
+Every write, configuration included, goes through one ``GroupCommitWriter`` thread, so SQLite
+never sees two writers; reads run on a ``ReaderPool``. Neither ever blocks the event loop. Rows are
+built on the caller's side, so the writer thread spends its time in SQLite, which releases the GIL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pathlib
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from busway.errors import ResourceNotFound
+from busway.model import Delivery, Event, EventBus, IngestRecord, Rule, Scope, Target
+from busway.store.sql import read_queries
+from busway.store.sqlite import rows
+from busway.store.sqlite.readers import ReaderPool
+from busway.store.sqlite.schema import migrate
+from busway.store.sqlite.writer import GroupCommitWriter, Work
+
+__all__ = ["SqliteStore"]
+
+T = TypeVar("T")
+
+_Q = read_queries("busway.store.sqlite", "queries.sql")
+_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+_BUSY_TIMEOUT_MS = 5000
+_WRITER_CACHE_KIB = 64 * 1024
+
+
+class SqliteStore:
+    """The store on a SQLite file.
+
+    ``synchronous="FULL"`` (the default) makes a returned ``append_events`` survive a power cut;
+    ``"NORMAL"`` survives a crash of the process but not of the machine. At most ``max_pending``
+    writes are queued; a batch commits at most ``max_batch`` of them. Use it from one event loop.
+    """
+
+    def __init__(
+        self,
+        path: pathlib.Path,
+        *,
+        synchronous: str = "FULL",
+        readers: int = 2,
+        max_pending: int = 1024,
+        max_batch: int = 256,
+    ) -> None:
+        if synchronous.upper() not in _SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {', '.join(_SYNCHRONOUS)}")
+        self.path = path
+        self._synchronous = synchronous.upper()
+        self._reader_count = readers
+        self._max_pending = max_pending
+        self._max_batch = max_batch
+        self._connection: sqlite3.Connection | None = None
+        self._writer: GroupCommitWriter | None = None
+        self._readers: ReaderPool | None = None
+
+    # --- life cycle ------------------------------------------------------------------------------
+    async def open(self) -> None:
+        if self._connection is not None:
+            raise RuntimeError("the store is already open")
+        connection = await asyncio.to_thread(self._connect_writer)
+        self._connection = connection
+        self._writer = GroupCommitWriter(
+            connection, max_pending=self._max_pending, max_batch=self._max_batch
+        )
+        self._writer.start()
+        self._readers = ReaderPool(self._connect_reader, self._reader_count)
+        try:
+            await self._readers.open()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        writer, readers, connection = self._writer, self._readers, self._connection
+        self._writer = self._readers = self._connection = None
+        if writer is not None:
+            await writer.stop()
+        if readers is not None:
+            await readers.close()
+        if connection is not None:
+            connection.close()
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        # isolation_level=None: the writer issues BEGIN/COMMIT itself. check_same_thread=False:
+        # opened here, used by the writer thread, closed by close(); never two at once.
+        connection = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, cached_statements=256
+        )
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute(f"PRAGMA synchronous = {self._synchronous}")
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            # Random event ids scatter inserts over the id index: keep more of it in memory.
+            connection.execute(f"PRAGMA cache_size = -{_WRITER_CACHE_KIB}")
+            migrate(connection)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _connect_reader(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, cached_statements=256
+        )
+        connection.execute("PRAGMA query_only = ON")
+        connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        return connection
+
+    async def _write(self, work: Work[T]) -> T:
+        if self._writer is None:
+            raise RuntimeError("the store is not open")
+        return await self._writer.submit(work)
+
+    async def _read(self, query: str, params: Mapping[str, Any]) -> list[Any]:
+        if self._readers is None:
+            raise RuntimeError("the store is not open")
+        return await self._readers.run(lambda c: c.execute(query, params).fetchall())
+
+    # --- event buses -----------------------------------------------------------------------------
+    async def create_bus(self, bus: EventBus) -> bool:
+        params = rows.bus_params(bus)
+        return await self._write(lambda c: c.execute(_Q["insert_bus"], params).rowcount == 1)
+
+    async def get_bus(self, scope: Scope, name: str) -> EventBus | None:
+        found = await self._read(_Q["get_bus"], _key(scope, name=name))
+        return rows.bus_from_row(found[0]) if found else None
+
+    async def all_buses(self) -> list[EventBus]:
+        return [rows.bus_from_row(row) for row in await self._read(_Q["all_buses"], {})]
+
+    async def list_buses(
+        self, scope: Scope, *, prefix: str | None = None, after: str | None = None, limit: int = 100
+    ) -> list[EventBus]:
+        if limit <= 0:
+            return []
+        params = _key(scope, prefix=prefix, after=after, limit=limit)
+        return [rows.bus_from_row(row) for row in await self._read(_Q["list_buses"], params)]
+
+    async def update_bus(self, bus: EventBus) -> None:
+        params = rows.bus_params(bus)
+        await self._write(lambda c: c.execute(_Q["update_bus"], params))
+
+    async def delete_bus(self, scope: Scope, name: str) -> None:
+        params = _key(scope, name=name)
+
+        def delete(connection: sqlite3.Connection) -> None:
+            connection.execute(_Q["delete_bus_tags"], params)
+            connection.execute(_Q["delete_bus"], params)  # rules and targets by cascade
+
+        await self._write(delete)
+
+    # --- rules -----------------------------------------------------------------------------------
+    async def put_rule(self, rule: Rule) -> None:
+        params = rows.rule_params(rule)
+        bus = _key(rule.scope, name=rule.bus_name)
+
+        def put(connection: sqlite3.Connection) -> None:
+            if connection.execute(_Q["bus_exists"], bus).fetchone() is None:
+                raise ResourceNotFound(f"Event bus {rule.bus_name} does not exist.")
+            try:
+                connection.execute(_Q["upsert_rule"], params)
+            except sqlite3.IntegrityError as exc:
+                raise ValueError(f"rule {rule.name} already exists with another ARN") from exc
+
+        await self._write(put)
+
+    async def get_rule(self, scope: Scope, bus_name: str, name: str) -> Rule | None:
+        found = await self._read(_Q["get_rule"], _key(scope, bus_name=bus_name, name=name))
+        return rows.rule_from_row(found[0]) if found else None
+
+    async def list_rules(
+        self,
+        scope: Scope,
+        bus_name: str,
+        *,
+        prefix: str | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[Rule]:
+        if limit <= 0:
+            return []
+        params = _key(scope, bus_name=bus_name, prefix=prefix, after=after, limit=limit)
+        return [rows.rule_from_row(row) for row in await self._read(_Q["list_rules"], params)]
+
+    async def count_rules(self, scope: Scope, bus_name: str) -> int:
+        found = await self._read(_Q["count_rules"], _key(scope, bus_name=bus_name))
+        count: int = found[0][0]
+        return count
+
+    async def delete_rule(self, rule_arn: str) -> None:
+        params = {"arn": rule_arn}
+
+        def delete(connection: sqlite3.Connection) -> None:
+            connection.execute(_Q["delete_tags_of"], params)
+            connection.execute(_Q["delete_rule"], params)  # targets by cascade
+
+        await self._write(delete)
+
+    async def all_rules(self) -> list[Rule]:
+        return [rows.rule_from_row(row) for row in await self._read(_Q["all_rules"], {})]
+
+    # --- targets ---------------------------------------------------------------------------------
+    async def put_targets(self, rule_arn: str, targets: Sequence[Target]) -> None:
+        params = [(rule_arn, target.id, rows.target_to_json(target)) for target in targets]
+
+        def put(connection: sqlite3.Connection) -> None:
+            if connection.execute(_Q["rule_exists"], {"arn": rule_arn}).fetchone() is None:
+                raise ResourceNotFound(f"Rule {rule_arn} does not exist.")
+            connection.executemany(_Q["upsert_target"], params)
+
+        await self._write(put)
+
+    async def remove_targets(self, rule_arn: str, target_ids: Sequence[str]) -> None:
+        params = [(rule_arn, target_id) for target_id in target_ids]
+        if params:
+            await self._write(lambda c: c.executemany(_Q["delete_target"], params))
+
+    async def list_targets(self, rule_arn: str) -> list[Target]:
+        found = await self._read(_Q["list_targets"], {"rule_arn": rule_arn})
+        return [rows.target_from_json(text) for (text,) in found]
+
+    async def all_targets(self) -> dict[str, list[Target]]:
+        by_rule: dict[str, list[Target]] = {}
+        for rule_arn, text in await self._read(_Q["all_targets"], {}):
+            by_rule.setdefault(rule_arn, []).append(rows.target_from_json(text))
+        return by_rule
+
+    # --- tags ------------------------------------------------------------------------------------
+    async def get_tags(self, arn: str) -> dict[str, str]:
+        return dict(await self._read(_Q["get_tags"], {"arn": arn}))
+
+    async def tag(self, arn: str, tags: Mapping[str, str]) -> None:
+        params = [(arn, key, value) for key, value in tags.items()]
+        if params:
+            await self._write(lambda c: c.executemany(_Q["upsert_tag"], params))
+
+    async def untag(self, arn: str, keys: Sequence[str]) -> None:
+        params = [(arn, key) for key in keys]
+        if params:
+            await self._write(lambda c: c.executemany(_Q["delete_tag"], params))
+
+    # --- events and the delivery outbox ----------------------------------------------------------
+    async def append_events(self, records: Sequence[IngestRecord]) -> None:
+        if not records:
+            return
+        events, deliveries = _ingest_rows(records)
+        await self._write(lambda connection: _append(connection, events, deliveries))
+
+    async def get_event(self, event_id: str) -> Event | None:
+        found = await self._read(_Q["get_event"], {"id": event_id})
+        return rows.event_from_row(found[0]) if found else None
+
+    async def count_events(self) -> int:
+        count: int = (await self._read(_Q["count_events"], {}))[0][0]
+        return count
+
+    async def list_deliveries(self, event_id: str) -> list[Delivery]:
+        found = await self._read(_Q["list_deliveries"], {"event_id": event_id})
+        return [rows.delivery_from_row(row) for row in found]
+
+
+def _key(scope: Scope, **params: Any) -> dict[str, Any]:
+    return {"account": scope.account, "region": scope.region, **params}
+
+
+_EventRow = tuple[Any, ...]
+# A delivery row without its event's seq, which only the writer learns, and the index of that
+# event among the call's events.
+_Pending = tuple[int, tuple[Any, ...]]
+
+
+def _ingest_rows(records: Sequence[IngestRecord]) -> tuple[list[_EventRow], list[_Pending]]:
+    """Event rows and deliveries of one ``append_events`` call, built on the caller's side."""
+    events = []
+    deliveries = []
+    for index, record in enumerate(records):
+        events.append(rows.event_row(record.event))
+        for delivery in record.deliveries:
+            if delivery.event_id != record.event.id:
+                raise ValueError(
+                    f"delivery for event {delivery.event_id} in the record of {record.event.id}"
+                )
+            deliveries.append((index, rows.delivery_row(delivery)))
+    return events, deliveries
+
+
+def _append(
+    connection: sqlite3.Connection, events: list[_EventRow], deliveries: list[_Pending]
+) -> None:
+    try:
+        connection.executemany(_Q["insert_event"], events)
+    except sqlite3.IntegrityError as exc:
+        raise ValueError(f"an event id is already stored: {exc}") from exc
+    # SQLite gives a new row the largest seq + 1, so the events of one executemany on the only
+    # writer have consecutive seqs. Checking the first turns a surprise into an error, not into
+    # deliveries attached to the wrong events.
+    first: int = connection.execute(_Q["last_seq"]).fetchone()[0] - len(events) + 1
+    if connection.execute(_Q["event_id_at"], (first,)).fetchone() != (events[0][0],):
+        raise RuntimeError("inserted events did not get consecutive seqs")
+    params = [(first + index, *row) for index, row in deliveries]
+    try:
+        connection.executemany(_Q["insert_delivery"], params)
+    except sqlite3.IntegrityError as exc:
+        raise ValueError(f"a delivery is listed twice: {exc}") from exc

@@ -1,0 +1,181 @@
+"""Group commit: one thread owns the write connection and commits everything queued at once.
+
+Callers on the event loop submit a unit of work (a function of the connection) and await its
+result. The writer thread takes all queued work (up to ``max_batch`` units), runs the units in
+one transaction and commits once (one fsync for the whole batch), then hands every result or
+exception back to the loop with a single ``call_soon_threadsafe``. If a unit raises, the batch
+is rolled back and run again with each unit in its own SAVEPOINT, so only the failing caller sees
+its error and the rest still commit: units must therefore be functions of the connection alone,
+safe to run twice.
+
+At most ``max_pending`` units are queued or being written; further callers wait on a semaphore,
+on the loop, until a batch completes. A writer is bound to the event loop that started it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+__all__ = ["GroupCommitWriter", "WriterClosed"]
+
+T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], T]
+
+_log = logging.getLogger(__name__)
+
+
+class WriterClosed(RuntimeError):
+    """Work submitted after ``stop()``."""
+
+
+@dataclass(slots=True)
+class _Unit:
+    work: Work[Any]
+    future: asyncio.Future[Any]
+
+
+# (True, result) or (False, exception)
+_Outcome = tuple[bool, Any]
+_STOP = None  # the queue's end marker, put there by stop() after the last unit
+
+
+class GroupCommitWriter:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        *,
+        max_pending: int = 1024,
+        max_batch: int = 256,
+        thread_name: str = "busway-sqlite-writer",
+    ) -> None:
+        if max_pending < 1 or max_batch < 1:
+            raise ValueError("max_pending and max_batch must be at least 1")
+        self._connection = connection
+        self._max_pending = max_pending
+        self._max_batch = max_batch
+        # Unbounded by type, bounded by the semaphore: a unit enters only with a permit, and its
+        # permit comes back when its batch is settled.
+        self._queue: queue.SimpleQueue[_Unit | None] = queue.SimpleQueue()
+        self._permits = asyncio.Semaphore(max_pending)
+        # Daemon: a store that was never closed must not keep the interpreter alive. Work it had
+        # not committed was never acknowledged, and SQLite rolls the open transaction back.
+        self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopped = False
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._thread.start()
+
+    async def submit(self, work: Work[T]) -> T:
+        """Run ``work`` in the next batch; returns once that batch is committed.
+
+        If the caller is cancelled while waiting, the work may still be committed.
+        """
+        loop = self._loop
+        if loop is None or self._stopped:
+            raise WriterClosed("the store is not open")
+        await self._permits.acquire()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Unit(work, future))
+        return await future
+
+    async def stop(self) -> None:
+        """Commit everything submitted, callers still waiting for a permit included; then end
+        the thread. Idempotent."""
+        if not self._stopped:
+            self._stopped = True
+            # The semaphore serves waiters in order, so holding every permit means every caller
+            # that got in before stop() has had its work committed.
+            for _ in range(self._max_pending):
+                await self._permits.acquire()
+            if self._thread.is_alive():
+                self._queue.put(_STOP)
+        if self._thread.is_alive():
+            await asyncio.to_thread(self._thread.join)
+
+    # --- the writer thread ---------------------------------------------------------------------
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            batch, stopping = self._take_batch()
+            if batch:
+                self._hand_back(batch, self._commit(batch))
+
+    def _take_batch(self) -> tuple[list[_Unit], bool]:
+        """Block for the first unit, then take what else is already queued; True at the end."""
+        first = self._queue.get()
+        if first is _STOP:
+            return [], True
+        batch = [first]
+        while len(batch) < self._max_batch:
+            try:
+                unit = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if unit is _STOP:
+                return batch, True
+            batch.append(unit)
+        return batch, False
+
+    def _commit(self, batch: list[_Unit]) -> list[_Outcome]:
+        connection = self._connection
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                outcomes: list[_Outcome] = [(True, unit.work(connection)) for unit in batch]
+            except Exception as exc:
+                connection.execute("ROLLBACK")
+                if len(batch) == 1:
+                    return [(False, exc)]
+                # Savepoints cost a third of the throughput, so they are only paid for here:
+                # run the batch again, each unit in its own savepoint, and only the failing
+                # units fail.
+                connection.execute("BEGIN IMMEDIATE")
+                outcomes = [self._run_isolated(unit.work) for unit in batch]
+            connection.execute("COMMIT")
+        except Exception as exc:  # the transaction itself failed: none of the batch is in
+            _log.exception("group commit of %d units failed", len(batch))
+            if connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("ROLLBACK")
+            return [(False, exc)] * len(batch)
+        return outcomes
+
+    def _run_isolated(self, work: Work[Any]) -> _Outcome:
+        connection = self._connection
+        connection.execute("SAVEPOINT unit")
+        try:
+            result = work(connection)
+        except Exception as exc:
+            connection.execute("ROLLBACK TO unit")
+            connection.execute("RELEASE unit")
+            return (False, exc)
+        connection.execute("RELEASE unit")
+        return (True, result)
+
+    def _hand_back(self, batch: list[_Unit], outcomes: list[_Outcome]) -> None:
+        assert self._loop is not None  # noqa: S101 - start() sets it before the thread runs
+        try:
+            self._loop.call_soon_threadsafe(self._settle, batch, outcomes)
+        except RuntimeError:  # the loop is closed: nobody is left to tell
+            _log.warning("event loop closed; %d write results dropped", len(batch))
+
+    # --- back on the event loop ----------------------------------------------------------------
+    def _settle(self, batch: list[_Unit], outcomes: list[_Outcome]) -> None:
+        for unit, (ok, value) in zip(batch, outcomes, strict=True):
+            self._permits.release()
+            if unit.future.done():  # its caller was cancelled
+                continue
+            if ok:
+                unit.future.set_result(value)
+            else:
+                unit.future.set_exception(value)

@@ -1,0 +1,62 @@
+"""Event ids: version-4 UUID texts, unique, never repeated across a fork."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import uuid
+
+from busway.clock import FakeClock
+from busway.config import Settings
+from busway.service.ingest import IngestService, RandomIds
+from busway.service.routing import RoutingTable
+from busway.store.memory import MemoryStore
+
+from .harness import SCOPE, entry
+
+
+def test_ids_are_version_4_uuids_in_canonical_form() -> None:
+    ids = RandomIds()
+    for _ in range(1000):
+        text = ids()
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+
+
+def test_ids_are_unique_across_many_reads_of_random_bytes() -> None:
+    ids = RandomIds()
+    issued = {ids() for _ in range(5000)}
+    assert len(issued) == 5000
+
+
+# Forked in a fresh interpreter: forking pytest's own process, which may run threads, is unsafe.
+_FORK_CHECK = """
+import os, sys
+from busway.service.ingest import RandomIds
+ids = RandomIds()
+ids()  # fill the buffer the child inherits
+read_end, write_end = os.pipe()
+child = os.fork()
+if child == 0:
+    os.write(write_end, ids().encode())
+    os._exit(0)
+os.close(write_end)
+child_id = os.fdopen(read_end).read()
+os.waitpid(child, 0)
+sys.exit(0 if child_id != ids() else 1)
+"""
+
+
+def test_a_forked_child_does_not_repeat_the_parents_next_id() -> None:
+    done = subprocess.run([sys.executable, "-c", _FORK_CHECK], check=False, timeout=60)
+    assert done.returncode == 0
+
+
+def test_the_service_issues_random_ids_by_default() -> None:
+    service = IngestService(MemoryStore(), RoutingTable(), FakeClock(), Settings())
+    [result] = asyncio.run(service.put_events(SCOPE, [entry()]))
+    assert result.event_id is not None
+    assert uuid.UUID(result.event_id).version == 4

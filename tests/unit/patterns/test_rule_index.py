@@ -1,0 +1,128 @@
+"""RuleIndex: adding, replacing and removing rules, and agreement with ``matches()``."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from busway.patterns import InvalidEventPattern, RuleIndex, matches
+
+EVENT = {"source": "app", "detail-type": "T", "detail": {"amount": 10, "tags": ["a", "b"]}}
+
+
+def test_add_match_remove() -> None:
+    index = RuleIndex()
+    index.add("one", '{"source": ["app"]}')
+    index.add("two", {"detail": {"amount": [{"numeric": [">", 5]}]}})
+    index.add("three", {"source": ["other"]})
+    assert index.matches(EVENT) == {"one", "two"}
+    index.remove("one")
+    assert index.matches(EVENT) == {"two"}
+    index.remove("missing")  # unknown ids are fine
+    assert len(index) == 2
+    assert "two" in index
+
+
+def test_re_adding_an_id_replaces_the_rule() -> None:
+    index = RuleIndex()
+    index.add("r", {"source": ["app"]})
+    index.add("r", {"source": ["other"]})
+    assert index.matches(EVENT) == set()
+    assert len(index) == 1
+
+
+def test_invalid_pattern_leaves_the_old_rule_in_place() -> None:
+    index = RuleIndex()
+    index.add("r", {"source": ["app"]})
+    with pytest.raises(InvalidEventPattern):
+        index.add("r", {"source": []})
+    assert index.matches(EVENT) == {"r"}
+
+
+def test_rule_matched_by_several_alternatives_is_returned_once() -> None:
+    index = RuleIndex()
+    index.add("r", {"$or": [{"source": ["app"]}, {"detail-type": ["T"]}]})
+    assert index.matches(EVENT) == {"r"}
+
+
+def test_rule_satisfied_by_absence_alone_needs_no_anchor() -> None:
+    index = RuleIndex()
+    index.add("absent", {"detail": {"missing": [{"exists": False}]}})
+    index.add("present", {"detail": {"amount": [{"exists": False}]}})
+    assert index.matches(EVENT) == {"absent"}
+    index.remove("absent")
+    assert index.matches(EVENT) == set()
+
+
+def test_popular_anchor_is_refiled() -> None:
+    index = RuleIndex()
+    for number in range(40):
+        index.add(f"r{number}", {"detail-type": ["T"], "source": [f"app.{number}"]})
+    assert index.matches({"detail-type": "T", "source": "app.7"}) == {"r7"}
+    for number in range(40):
+        index.remove(f"r{number}")
+    assert index.matches({"detail-type": "T", "source": "app.7"}) == set()
+
+
+CONDITIONS: list[Any] = [
+    "a",
+    "b",
+    5,
+    5.0,
+    None,
+    True,
+    {"prefix": "a"},
+    {"prefix": "ab"},
+    {"suffix": "b"},
+    {"equals-ignore-case": "AB"},
+    {"prefix": {"equals-ignore-case": "A"}},
+    {"suffix": {"equals-ignore-case": "B"}},
+    {"numeric": [">", 1, "<=", 5]},
+    {"numeric": ["<", 3]},
+    {"numeric": ["=", 5]},
+    {"anything-but": "a"},
+    {"anything-but": [1, 2]},
+    {"anything-but": {"prefix": "a"}},
+    {"exists": True},
+    {"exists": False},
+    {"wildcard": "a*b"},
+    {"cidr": "10.0.0.0/8"},
+    "10.1.2.3",
+]
+VALUES: list[Any] = ["a", "ab", "AB", "b", "", 1, 3, 5, 5.5, None, True, "10.1.2.3", "010.1.2.3"]
+
+
+def _random_pattern(rng: random.Random) -> dict[str, Any]:
+    fields = {}
+    for path in rng.sample(["x", "y", "z.w"], rng.randint(1, 2)):
+        fields[path] = rng.sample(CONDITIONS, rng.randint(1, 2))
+    if rng.random() < 0.2:
+        return {"$or": [fields, {"q": [rng.choice(VALUES[:4])]}]}
+    return fields
+
+
+def _random_event(rng: random.Random) -> dict[str, Any]:
+    event: dict[str, Any] = {}
+    for key in ("x", "y", "q"):
+        if rng.random() < 0.7:
+            event[key] = rng.choice(VALUES) if rng.random() < 0.7 else rng.sample(VALUES, 2)
+    if rng.random() < 0.5:
+        event["z"] = [{"w": rng.choice(VALUES)}, {"w": rng.choice(VALUES)}]
+    return event
+
+
+def test_index_agrees_with_matches_on_random_rules() -> None:
+    rng = random.Random(7)
+    rules = {f"r{n}": _random_pattern(rng) for n in range(150)}
+    index = RuleIndex()
+    for rule_id, pattern in rules.items():
+        index.add(rule_id, pattern)
+    for rule_id in list(rules)[::3]:  # removal must leave the rest intact
+        index.remove(rule_id)
+        del rules[rule_id]
+    for _ in range(200):
+        event = _random_event(rng)
+        expected = {rule_id for rule_id, pattern in rules.items() if matches(pattern, event)}
+        assert index.matches(event) == expected, event
