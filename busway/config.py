@@ -35,13 +35,25 @@ class Settings:
     max_request_bytes: int = 8 * 1024 * 1024
     sqlite_synchronous: str = "FULL"
     log_level: str = "INFO"
+    # Delivery: how many due deliveries one claim takes, how many run at once, how long a claim
+    # lasts before another dispatcher may take the delivery over, and the polling backstop.
+    dispatch_batch: int = 256
+    dispatch_concurrency: int = 128
+    delivery_lease_seconds: int = 60
+    dispatch_poll_seconds: float = 1.0
+    # API destinations: https:// always; http:// only on loopback unless this is set.
+    allow_http_endpoints: bool = False
+    # The TOML file the settings came from, for the parts of busway that read tables of their own
+    # from it (``[functions.<name>]``). Set by ``load_settings``.
+    config: Path | None = None
 
 
 class ConfigError(Exception):
     """A setting that cannot be read; the message names the setting and where it came from."""
 
 
-_FIELDS = {field.name: field for field in dataclasses.fields(Settings)}
+# ``config`` records where settings came from; it is not itself a setting.
+_FIELDS = {field.name: field for field in dataclasses.fields(Settings) if field.name != "config"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -56,14 +68,14 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             return True
         if text.lower() in _FALSE:
             return False
-    elif kind is int:
+    elif kind is int or kind is float:
         try:
-            return int(text)
+            return kind(text)
         except ValueError:
             pass
     elif kind is str or issubclass(kind, Path):
         return kind(text)
-    expected = "an integer" if kind is int else "true or false" if kind is bool else "text"
+    expected = {int: "an integer", float: "a number", bool: "true or false"}.get(kind, "text")
     raise ConfigError(f"{origin}: {name} must be {expected}, got {value!r}")
 
 
@@ -76,6 +88,7 @@ def load_settings(
     values: dict[str, Any] = {}
     if config_file is not None:
         values.update(_from_toml(config_file))
+        values["config"] = config_file
     for key, raw in (environ or {}).items():
         if key.startswith("BUSWAY_") and key[7:].lower() in _FIELDS:
             name = key[7:].lower()

@@ -8,8 +8,6 @@ and only after it returns does the caller learn the event ids.
 
 from __future__ import annotations
 
-import os
-import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -20,6 +18,7 @@ from busway.clock import Clock
 from busway.config import Settings
 from busway.errors import ValidationError
 from busway.model import Delivery, Event, IngestRecord, Scope
+from busway.service.event_ids import EventIds
 from busway.service.routing import RoutingTable
 from busway.store.protocol import Store
 
@@ -29,7 +28,6 @@ __all__ = [
     "EntryInput",
     "EntryResult",
     "IngestService",
-    "RandomIds",
     "entries_size",
 ]
 
@@ -97,43 +95,6 @@ _DETAIL_MALFORMED = _failure("MalformedDetail", "Detail is malformed.")
 _Checked = tuple[str, str, dict[str, Any]]
 
 
-_IDS_PER_READ = 256
-# The variant nibble of an RFC 4122 UUID is one of 8, 9, a, b; any random hex digit maps to one.
-_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
-
-
-class RandomIds:
-    """Version-4 UUID texts, like ``str(uuid.uuid4())`` at a fraction of its cost.
-
-    uuid4 spends most of its time in one ``os.urandom`` call per id; this reads random bytes
-    for many ids at once. A forked child discards what it inherited, so it never repeats an id.
-    Not thread-safe: one instance serves one event loop.
-    """
-
-    def __init__(self) -> None:
-        self._hex = ""
-        self._at = 0
-        this = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: _discard(this()))
-
-    def discard(self) -> None:
-        self._hex = ""
-        self._at = 0
-
-    def __call__(self) -> str:
-        if self._at >= len(self._hex):
-            self._hex = os.urandom(16 * _IDS_PER_READ).hex()
-            self._at = 0
-        h = self._hex[self._at : self._at + 32]
-        self._at += 32
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT_DIGIT[h[16]]}{h[17:20]}-{h[20:]}"
-
-
-def _discard(ids: RandomIds | None) -> None:
-    if ids is not None:
-        ids.discard()
-
-
 class IngestService:
     def __init__(
         self,
@@ -141,14 +102,14 @@ class IngestService:
         routing: RoutingTable,
         clock: Clock,
         settings: Settings,
-        id_factory: Callable[[], str] | None = None,
+        id_factory: Callable[[datetime], str] | None = None,
     ) -> None:
         self._store = store
         self._routing = routing
         self._clock = clock
         self._max_bytes = settings.max_put_events_bytes
         self._allow_reserved = settings.allow_reserved_sources
-        self._new_id = id_factory or RandomIds()
+        self._new_id = id_factory or EventIds()
 
     async def put_events(self, scope: Scope, entries: Sequence[EntryInput]) -> list[EntryResult]:
         """One result per entry, in order; accepted events are durable when this returns.
@@ -169,7 +130,7 @@ class IngestService:
             if isinstance(checked, EntryResult):
                 results.append(checked)
                 continue
-            event_id = self._new_id()
+            event_id = self._new_id(now)
             results.append(EntryResult(event_id=event_id))
             bus_name = bus_name_of(entry.event_bus)
             # An unknown bus is not an error for AWS either: the event is accepted and dropped.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from busway.store.sqlite.database import SqliteDatabase
 from busway.store.sqlite.store import SqliteStore
 
-__all__ = ["SqliteStore"]
+__all__ = ["SqliteDatabase", "SqliteStore"]

@@ -1,13 +1,7 @@
-"""``SqliteStore``: the ``Store`` port on one SQLite file, in WAL mode.
-
-Every write, configuration included, goes through one ``GroupCommitWriter`` thread, so SQLite
-never sees two writers; reads run on a ``ReaderPool``. Neither ever blocks the event loop. Rows are
-built on the caller's side, so the writer thread spends its time in SQLite, which releases the GIL.
-"""
+"""``SqliteStore``: the ``Store`` port (configuration, events, outbox) on a ``SqliteDatabase``."""
 
 from __future__ import annotations
 
-import asyncio
 import pathlib
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -17,111 +11,38 @@ from busway.errors import ResourceNotFound
 from busway.model import Delivery, Event, EventBus, IngestRecord, Rule, Scope, Target
 from busway.store.sql import read_queries
 from busway.store.sqlite import rows
-from busway.store.sqlite.readers import ReaderPool
-from busway.store.sqlite.schema import migrate
-from busway.store.sqlite.writer import GroupCommitWriter, Work
+from busway.store.sqlite.database import SqliteDatabase
+from busway.store.sqlite.writer import Work
 
 __all__ = ["SqliteStore"]
 
 T = TypeVar("T")
 
 _Q = read_queries("busway.store.sqlite", "queries.sql")
-_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
-_BUSY_TIMEOUT_MS = 5000
-_WRITER_CACHE_KIB = 64 * 1024
 
 
 class SqliteStore:
-    """The store on a SQLite file.
+    """The ``Store`` on a SQLite file; ``database`` is shared with the other SQLite stores.
 
-    ``synchronous="FULL"`` (the default) makes a returned ``append_events`` survive a power cut;
-    ``"NORMAL"`` survives a crash of the process but not of the machine. At most ``max_pending``
-    writes are queued; a batch commits at most ``max_batch`` of them. Use it from one event loop.
+    Options are those of ``SqliteDatabase``. Rows are built on the caller's side, so the writer
+    thread spends its time in SQLite, which releases the GIL.
     """
 
-    def __init__(
-        self,
-        path: pathlib.Path,
-        *,
-        synchronous: str = "FULL",
-        readers: int = 2,
-        max_pending: int = 1024,
-        max_batch: int = 256,
-    ) -> None:
-        if synchronous.upper() not in _SYNCHRONOUS:
-            raise ValueError(f"synchronous must be one of {', '.join(_SYNCHRONOUS)}")
+    def __init__(self, path: pathlib.Path, **options: Any) -> None:
         self.path = path
-        self._synchronous = synchronous.upper()
-        self._reader_count = readers
-        self._max_pending = max_pending
-        self._max_batch = max_batch
-        self._connection: sqlite3.Connection | None = None
-        self._writer: GroupCommitWriter | None = None
-        self._readers: ReaderPool | None = None
+        self.database = SqliteDatabase(path, **options)
 
-    # --- life cycle ------------------------------------------------------------------------------
     async def open(self) -> None:
-        if self._connection is not None:
-            raise RuntimeError("the store is already open")
-        connection = await asyncio.to_thread(self._connect_writer)
-        self._connection = connection
-        self._writer = GroupCommitWriter(
-            connection, max_pending=self._max_pending, max_batch=self._max_batch
-        )
-        self._writer.start()
-        self._readers = ReaderPool(self._connect_reader, self._reader_count)
-        try:
-            await self._readers.open()
-        except BaseException:
-            await self.close()
-            raise
+        await self.database.open()
 
     async def close(self) -> None:
-        writer, readers, connection = self._writer, self._readers, self._connection
-        self._writer = self._readers = self._connection = None
-        if writer is not None:
-            await writer.stop()
-        if readers is not None:
-            await readers.close()
-        if connection is not None:
-            connection.close()
-
-    def _connect_writer(self) -> sqlite3.Connection:
-        # isolation_level=None: the writer issues BEGIN/COMMIT itself. check_same_thread=False:
-        # opened here, used by the writer thread, closed by close(); never two at once.
-        connection = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, cached_statements=256
-        )
-        try:
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute(f"PRAGMA synchronous = {self._synchronous}")
-            connection.execute("PRAGMA foreign_keys = ON")
-            connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-            # Random event ids scatter inserts over the id index: keep more of it in memory.
-            connection.execute(f"PRAGMA cache_size = -{_WRITER_CACHE_KIB}")
-            migrate(connection)
-        except BaseException:
-            connection.close()
-            raise
-        return connection
-
-    def _connect_reader(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, cached_statements=256
-        )
-        connection.execute("PRAGMA query_only = ON")
-        connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        return connection
+        await self.database.close()
 
     async def _write(self, work: Work[T]) -> T:
-        if self._writer is None:
-            raise RuntimeError("the store is not open")
-        return await self._writer.submit(work)
+        return await self.database.write(work)
 
     async def _read(self, query: str, params: Mapping[str, Any]) -> list[Any]:
-        if self._readers is None:
-            raise RuntimeError("the store is not open")
-        return await self._readers.run(lambda c: c.execute(query, params).fetchall())
+        return await self.database.read(lambda c: c.execute(query, params).fetchall())
 
     # --- event buses -----------------------------------------------------------------------------
     async def create_bus(self, bus: EventBus) -> bool:

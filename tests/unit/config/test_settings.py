@@ -61,3 +61,11 @@ def test_unknown_or_broken_file_is_reported(tmp_path: Path) -> None:
     unknown.write_text("colour = 1\n")
     with pytest.raises(ConfigError, match="unknown setting colour"):
         load_settings(config_file=unknown)
+
+
+def test_the_file_is_recorded_and_numbers_convert(tmp_path: Path) -> None:
+    config = tmp_path / "busway.toml"
+    config.write_text("dispatch_poll_seconds = 2\n")
+    settings = load_settings(environ={"BUSWAY_CONFIG": str(config)}, config_file=config)
+    assert settings.config == config
+    assert settings.dispatch_poll_seconds == 2.0

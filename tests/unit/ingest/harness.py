@@ -28,7 +28,7 @@ class FixedIds:
     def __init__(self) -> None:
         self.issued = 0
 
-    def __call__(self) -> str:
+    def __call__(self, now: datetime) -> str:
         self.issued += 1
         return f"00000000-0000-4000-8000-{self.issued:012d}"
 

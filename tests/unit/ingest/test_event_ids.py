@@ -1,4 +1,4 @@
-"""Event ids: version-4 UUID texts, unique, never repeated across a fork."""
+"""Event ids: version-4 UUID texts in time order, unique, never repeated across a fork."""
 
 from __future__ import annotations
 
@@ -6,20 +6,22 @@ import asyncio
 import subprocess
 import sys
 import uuid
+from datetime import timedelta
 
 from busway.clock import FakeClock
 from busway.config import Settings
-from busway.service.ingest import IngestService, RandomIds
+from busway.service.event_ids import EventIds
+from busway.service.ingest import IngestService
 from busway.service.routing import RoutingTable
 from busway.store.memory import MemoryStore
 
-from .harness import SCOPE, entry
+from .harness import NOW, SCOPE, entry
 
 
 def test_ids_are_version_4_uuids_in_canonical_form() -> None:
-    ids = RandomIds()
+    ids = EventIds()
     for _ in range(1000):
-        text = ids()
+        text = ids(NOW)
         parsed = uuid.UUID(text)
         assert str(parsed) == text
         assert parsed.version == 4
@@ -27,26 +29,35 @@ def test_ids_are_version_4_uuids_in_canonical_form() -> None:
 
 
 def test_ids_are_unique_across_many_reads_of_random_bytes() -> None:
-    ids = RandomIds()
-    issued = {ids() for _ in range(5000)}
+    ids = EventIds()
+    issued = {ids(NOW) for _ in range(5000)}
     assert len(issued) == 5000
+
+
+def test_ids_sort_by_ingestion_time() -> None:
+    ids = EventIds()
+    times = [NOW + timedelta(milliseconds=n) for n in (0, 1, 999, 86_400_000)]
+    issued = [ids(moment) for moment in times]
+    assert issued == sorted(issued)
 
 
 # Forked in a fresh interpreter: forking pytest's own process, which may run threads, is unsafe.
 _FORK_CHECK = """
 import os, sys
-from busway.service.ingest import RandomIds
-ids = RandomIds()
-ids()  # fill the buffer the child inherits
+from datetime import datetime, UTC
+from busway.service.event_ids import EventIds
+ids = EventIds()
+now = datetime.now(UTC)
+ids(now)  # fill the buffer the child inherits
 read_end, write_end = os.pipe()
 child = os.fork()
 if child == 0:
-    os.write(write_end, ids().encode())
+    os.write(write_end, ids(now).encode())
     os._exit(0)
 os.close(write_end)
 child_id = os.fdopen(read_end).read()
 os.waitpid(child, 0)
-sys.exit(0 if child_id != ids() else 1)
+sys.exit(0 if child_id != ids(now) else 1)
 """
 
 

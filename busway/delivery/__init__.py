@@ -1,0 +1,1 @@
+"""Getting accepted events to their targets: dispatcher, retry policy, dead-lettering, targets."""

@@ -1,0 +1,1 @@
+"""One module per kind of target, each implementing ``busway.delivery.target.DeliveryTarget``."""
