@@ -1,0 +1,1 @@
+-- Reserved for the dispatcher's claims on deliveries; the change that builds them fills this file.

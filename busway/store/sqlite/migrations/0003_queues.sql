@@ -1,0 +1,1 @@
+-- Reserved for busway's SQS queues and their messages; the change that builds them fills this file.

@@ -1,0 +1,1 @@
+-- Reserved for connections and API destinations; the change that builds them fills this file.

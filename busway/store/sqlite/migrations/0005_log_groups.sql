@@ -1,0 +1,1 @@
+-- Reserved for log groups and their log events; the change that builds them fills this file.
