@@ -151,9 +151,17 @@ def check(pattern: Any, event: Any) -> bool:
         ({"$or": [{"source": ["aws.ec2"]}, {"source": ["aws.s3"]}]}, {"source": "my.app"}, False),
         ({"$or": [{"a": ["1"]}, {"b": ["2"]}], "c": ["3"]}, {"b": "2", "c": "3"}, True),
         ({"$or": [{"a": ["1"]}, {"b": ["2"]}], "c": ["3"]}, {"b": "2"}, False),
-        # numbers beyond a double compare by exact value
+        # numbers beyond a double equal only the same spelling (§3.2)
         ('{"acct": [123456789012345678901]}', '{"acct": 123456789012345678901}', True),
         ('{"acct": [123456789012345678901]}', '{"acct": 123456789012345678900}', False),
+        ('{"n": [12345678901234567890]}', '{"n": 12345678901234567890.0}', False),
+        ('{"n": [12345678901234567890.0]}', '{"n": 12345678901234567890.0}', True),
+        ('{"n": [12345678901234567890.0]}', '{"n": 12345678901234567890}', False),
+        ('{"n": [1E400]}', '{"n": 1E400}', True),
+        ('{"n": [1E400]}', '{"n": 10E399}', False),
+        ({"n": [12345678901234567890]}, {"n": Decimal("12345678901234567890.0")}, False),
+        # ... while numbers a double holds compare by value, whatever the spelling
+        ('{"n": [300]}', '{"n": 3.0e2}', True),
         ({"x": [37.8078]}, {"x": Decimal("37.807807921694092")}, False),
     ],
 )
@@ -165,6 +173,13 @@ def test_parsed_dict_pattern_is_accepted() -> None:
     assert matches(
         {"source": ["app"], "n": [{"numeric": [">", Decimal("1.5")]}]}, {"source": "app", "n": 2}
     )
+
+
+def test_big_number_in_a_parsed_pattern_keeps_its_spelling() -> None:
+    big = Decimal("12345678901234567890.0")
+    assert matches({"n": [big]}, {"n": big})
+    assert not matches({"n": [big]}, {"n": 12345678901234567890})
+    assert not matches({"n": [12345678901234567890]}, {"n": big})
 
 
 def test_exists_false_on_missing_parent_and_empty_array() -> None:
