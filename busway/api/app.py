@@ -14,6 +14,7 @@ from typing import Any
 from busway.api.awsjson import JsonResponse, JsonService, error_body, invoke
 from busway.api.context import RequestContext
 from busway.api.sigv4 import credential_region
+from busway.errors import ValidationError
 from busway.model import Scope
 
 __all__ = ["App"]
@@ -87,9 +88,7 @@ class App:
             message = _TOO_LARGE.get(
                 target, f"Request must be smaller than {self._max_body_bytes} bytes."
             )
-            response = JsonResponse(
-                400, error_body("ValidationException", message), service.content_type
-            )
+            response = service.error_response(ValidationError(message))
             await _respond(send, response, request_id, close=True)
             return
         region = credential_region(headers.get("authorization")) or self._default_region
@@ -150,5 +149,8 @@ async def _respond(
         headers.append((b"x-amzn-requestid", request_id.encode()))
     if close:
         headers.append((b"connection", b"close"))
+    headers.extend(
+        (name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers
+    )
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})

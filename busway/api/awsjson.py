@@ -14,9 +14,17 @@ from typing import Any
 from busway import jsontext
 from busway.api.context import RequestContext
 from busway.api.request import Request, SerializationError
-from busway.errors import ServiceError
+from busway.errors import InternalError, ServiceError
 
-__all__ = ["Handler", "JsonResponse", "JsonService", "error_body", "invoke"]
+__all__ = [
+    "ErrorEncoder",
+    "Handler",
+    "JsonResponse",
+    "JsonService",
+    "encode_error",
+    "error_body",
+    "invoke",
+]
 
 log = logging.getLogger(__name__)
 
@@ -24,19 +32,35 @@ Handler = Callable[[RequestContext, Request], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
-class JsonService:
-    """One AWS JSON API: its target prefix (``AWSEvents``), content type and operations."""
-
-    target_prefix: str
-    content_type: str
-    operations: Mapping[str, Handler]
-
-
-@dataclass(frozen=True, slots=True)
 class JsonResponse:
     status: int
     body: bytes
     content_type: str
+    headers: tuple[tuple[str, str], ...] = ()  # beyond content type, length and request id
+
+
+ErrorEncoder = Callable[[ServiceError, str], JsonResponse]
+
+
+def encode_error(error: ServiceError, content_type: str) -> JsonResponse:
+    """The usual AWS JSON error: ``{"__type": code, "message": text}`` with the error's status."""
+    return JsonResponse(error.status, error_body(error.code, error.message), content_type)
+
+
+@dataclass(frozen=True, slots=True)
+class JsonService:
+    """One AWS JSON API: its target prefix (``AWSEvents``), content type and operations.
+
+    ``errors`` encodes its errors, for an API whose errors carry more than code and message.
+    """
+
+    target_prefix: str
+    content_type: str
+    operations: Mapping[str, Handler]
+    errors: ErrorEncoder = encode_error
+
+    def error_response(self, error: ServiceError) -> JsonResponse:
+        return self.errors(error, self.content_type)
 
 
 class UnknownOperation(ServiceError):
@@ -70,8 +94,7 @@ async def invoke(
         result = await handler(context, _parse(body))
         return JsonResponse(200, jsontext.dumpb(result), service.content_type)
     except ServiceError as exc:
-        return JsonResponse(exc.status, error_body(exc.code, exc.message), service.content_type)
+        return service.error_response(exc)
     except Exception:
         log.exception("internal error in %s.%s", service.target_prefix, operation)
-        body_text = error_body("InternalException", "An internal error occurred.")
-        return JsonResponse(500, body_text, service.content_type)
+        return service.error_response(InternalError("An internal error occurred."))

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from busway import __version__
+from busway.cli.logs import add_logs_command, run_logs
 from busway.config import ConfigError, load_settings
 
 __all__ = ["build_parser", "main"]
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--account", help="account id of requests (default 000000000000)")
     serve.add_argument("--region", help="region of unsigned requests (default us-east-1)")
     serve.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+    add_logs_command(commands)
     return parser
 
 
@@ -50,14 +52,13 @@ def _serve(args: argparse.Namespace) -> int:
         "region": args.region,
         "log_level": args.log_level,
     }
+    from busway.node import run  # the server's imports are needed only by this command
+
     try:
-        settings = load_settings(flags, os.environ, config)
+        run(load_settings(flags, os.environ, config))
     except ConfigError as exc:
         print(f"busway: {exc}", file=sys.stderr)
         return 2
-    from busway.node import run  # the server's imports are needed only by this command
-
-    run(settings)
     return 0
 
 
@@ -66,5 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "logs":
+        return run_logs(args)
     parser.print_help()
     return 0

@@ -15,7 +15,7 @@ from busway.patterns.compiler import Alternative
 from busway.patterns.conditions import Condition, Exists
 from busway.patterns.flatten import Leaves, Trail
 
-__all__ = ["FieldCheck", "alternative_holds", "prepare_alternative"]
+__all__ = ["FieldCheck", "alternative_holds", "consistent_choice_exists", "prepare_alternative"]
 
 
 class FieldCheck:
@@ -36,6 +36,18 @@ class FieldCheck:
     def _any(self, value: object) -> bool:
         return any(condition.matches(value) for condition in self.conditions)
 
+    def holds(self, leaves: Leaves) -> bool:
+        """The plain check, ignoring array consistency: some leaf at the path is accepted, or
+        there is none and absence is enough."""
+        found = leaves.get(self.path)
+        if not found:
+            return self.absent_ok
+        accepts = self.accepts
+        for value, _ in found:
+            if accepts(value):
+                return True
+        return False
+
 
 def prepare_alternative(alternative: Alternative) -> tuple[FieldCheck, ...]:
     """Fields that need a leaf first (they narrow the search), absence-friendly ones last."""
@@ -45,7 +57,7 @@ def prepare_alternative(alternative: Alternative) -> tuple[FieldCheck, ...]:
 
 def alternative_holds(checks: Sequence[FieldCheck], leaves: Leaves, has_arrays: bool) -> bool:
     if not has_arrays:
-        return all(_holds_flat(check, leaves) for check in checks)
+        return all(check.holds(leaves) for check in checks)
     # Consistency only narrows what the plain check allows, so settle the common cases with
     # the plain check and search only when a leaf that matters sits in an array element.
     pinned = False
@@ -55,20 +67,18 @@ def alternative_holds(checks: Sequence[FieldCheck], leaves: Leaves, has_arrays: 
             if check.absent_ok:
                 continue
             return False
-        if not check.absent_ok and not _holds_flat(check, leaves):
+        if not check.absent_ok and not check.holds(leaves):
             return False
         pinned = pinned or any(trail for _, trail in found)
     if not pinned:
-        return all(_holds_flat(check, leaves) for check in checks)
+        return all(check.holds(leaves) for check in checks)
     return _search(checks, 0, leaves, {})
 
 
-def _holds_flat(check: FieldCheck, leaves: Leaves) -> bool:
-    found = leaves.get(check.path)
-    if not found:
-        return check.absent_ok
-    accepts = check.accepts
-    return any(accepts(value) for value, _ in found)
+def consistent_choice_exists(checks: Sequence[FieldCheck], leaves: Leaves) -> bool:
+    """Whether the fields can be satisfied by leaves of the same array elements (the search
+    alone; ``checks`` must come from ``prepare_alternative``)."""
+    return _search(checks, 0, leaves, {})
 
 
 def _fits(trail: Trail, chosen: dict[int, int]) -> bool:

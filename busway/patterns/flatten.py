@@ -16,7 +16,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["DESCEND", "LEAF", "Leaf", "Leaves", "Trail", "flatten_event", "wanted_paths"]
+__all__ = [
+    "DESCEND",
+    "LEAF",
+    "Leaf",
+    "Leaves",
+    "Trail",
+    "flatten_event",
+    "flatten_with_pinned_paths",
+    "wanted_paths",
+]
 
 Trail = tuple[tuple[int, int], ...]
 Leaf = tuple[Any, Trail]
@@ -41,69 +50,75 @@ def wanted_paths(paths: list[str]) -> dict[str, int]:
 
 def flatten_event(event: Any, wanted: Mapping[str, int] | None = None) -> tuple[Leaves, bool]:
     """The event's leaves by path, and whether any trail is non-empty (consistency matters)."""
-    leaves: Leaves = {}
-    state = [0, 0]  # arrays seen so far (their ids), and elements pinned in a trail
+    walk = _Walk(wanted)
     if type(event) is dict:
-        _walk_object(event, "", (), leaves, state, wanted)
-    return leaves, state[1] > 0
+        walk.object(event, "", ())
+    return walk.leaves, walk.pinned_elements > 0
 
 
-def _walk_object(
-    obj: dict[str, Any],
-    prefix: str,
-    trail: Trail,
-    leaves: Leaves,
-    state: list[int],
-    wanted: Mapping[str, int] | None,
-) -> None:
-    for key, value in obj.items():
-        path = prefix + key
-        if wanted is None:
-            mode = _EVERYTHING
+def flatten_with_pinned_paths(event: Any, wanted: Mapping[str, int]) -> tuple[Leaves, set[str]]:
+    """The event's leaves by path, and the paths with a leaf inside an array element: only an
+    alternative that uses one of those paths needs the array-consistency search."""
+    walk = _Walk(wanted)
+    if type(event) is dict:
+        walk.object(event, "", ())
+    return walk.leaves, walk.pinned_paths
+
+
+class _Walk:
+    """The state of one flattening walk."""
+
+    __slots__ = ("arrays", "leaves", "pinned_elements", "pinned_paths", "wanted")
+
+    def __init__(self, wanted: Mapping[str, int] | None) -> None:
+        self.wanted = wanted
+        self.leaves: Leaves = {}
+        self.pinned_paths: set[str] = set()
+        self.arrays = 0  # arrays seen so far: their ids
+        self.pinned_elements = 0  # array elements that put an index in a trail
+
+    def object(self, obj: dict[str, Any], prefix: str, trail: Trail) -> None:
+        wanted = self.wanted
+        for key, value in obj.items():
+            path = prefix + key
+            if wanted is None:
+                mode = _EVERYTHING
+            else:
+                found_mode = wanted.get(path)
+                if found_mode is None:
+                    continue
+                mode = found_mode
+            kind = type(value)
+            if kind is dict:
+                if mode & DESCEND:
+                    self.object(value, path + ".", trail)
+            elif kind is list:
+                self.array(value, path, mode, trail)
+            elif mode & LEAF:
+                self.leaf(path, value, trail)
+
+    def array(self, items: list[Any], path: str, mode: int, trail: Trail) -> None:
+        self.arrays += 1
+        array_id = self.arrays
+        for index, item in enumerate(items):
+            kind = type(item)
+            if kind is dict:
+                if mode & DESCEND:
+                    self.pinned_elements += 1
+                    self.object(item, path + ".", (*trail, (array_id, index)))
+            elif kind is list:
+                self.pinned_elements += 1
+                self.array(item, path, mode, (*trail, (array_id, index)))
+            elif mode & LEAF:
+                # A scalar element records no index of its own: like event-ruler, only
+                # entering an object or an inner array pins the element.
+                self.leaf(path, item, trail)
+
+    def leaf(self, path: str, value: Any, trail: Trail) -> None:
+        found = self.leaves.get(path)
+        if found is None:
+            self.leaves[path] = [(value, trail)]
         else:
-            found_mode = wanted.get(path)
-            if found_mode is None:
-                continue
-            mode = found_mode
-        kind = type(value)
-        if kind is dict:
-            if mode & DESCEND:
-                _walk_object(value, path + ".", trail, leaves, state, wanted)
-        elif kind is list:
-            _walk_array(value, path, mode, trail, leaves, state, wanted)
-        elif mode & LEAF:
-            found = leaves.get(path)
-            if found is None:
-                leaves[path] = [(value, trail)]
-            else:
-                found.append((value, trail))
-
-
-def _walk_array(
-    items: list[Any],
-    path: str,
-    mode: int,
-    trail: Trail,
-    leaves: Leaves,
-    state: list[int],
-    wanted: Mapping[str, int] | None,
-) -> None:
-    state[0] += 1
-    array_id = state[0]
-    for index, item in enumerate(items):
-        kind = type(item)
-        if kind is dict:
-            if mode & DESCEND:
-                state[1] += 1
-                _walk_object(item, path + ".", (*trail, (array_id, index)), leaves, state, wanted)
-        elif kind is list:
-            state[1] += 1
-            _walk_array(item, path, mode, (*trail, (array_id, index)), leaves, state, wanted)
-        elif mode & LEAF:
-            # A scalar element records no index of its own: like event-ruler, only entering
-            # an object or an inner array pins the element.
-            found = leaves.get(path)
-            if found is None:
-                leaves[path] = [(item, trail)]
-            else:
-                found.append((item, trail))
+            found.append((value, trail))
+        if trail:
+            self.pinned_paths.add(path)

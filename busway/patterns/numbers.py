@@ -2,7 +2,9 @@
 
 In a pattern, a number whose text does not come back unchanged from a double (``1E309``,
 ``1E-325``, a 20-digit account id) cannot take part in numeric comparison; as a literal it only
-equals the same number, compared by exact decimal value. Event numbers follow the same rule.
+equals the same spelling (spec §3.2), so ``12345678901234567890`` does not equal
+``12345678901234567890.0``. Event numbers follow the same rule. The spelling is that of the
+parsed ``Decimal`` (or ``int``), which keeps every digit and the exponent of the JSON text.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import math
 __all__ = ["UnsafeNumber", "as_double", "literal_keys", "parse_pattern_number"]
 
 
-class UnsafeNumber(tuple[str, decimal.Decimal]):
-    """Dictionary key for a number no double can hold; never equal to any float key."""
+class UnsafeNumber(tuple[str, str]):
+    """Dictionary key for a number no double can hold: its spelling. Never equal to any float
+    key."""
 
     __slots__ = ()
 
@@ -45,14 +48,14 @@ def as_double(value: object) -> float | None:
 
 
 def literal_keys(value: object) -> tuple[float | None, UnsafeNumber | None]:
-    """The key under which an event number equals a numeric literal: its double, or its exact
-    value when no double holds it (so ``12345678901234567890`` equals itself)."""
+    """The key under which an event number equals a numeric literal: its double, or its
+    spelling when no double holds it (so ``12345678901234567890`` equals only itself)."""
     if isinstance(value, bool) or not isinstance(value, int | float | decimal.Decimal):
         return None, None
     double = as_double(value)
     if double is not None:
         return double, None
-    return None, UnsafeNumber(("d", decimal.Decimal(value).normalize()))
+    return None, _spelling(value)
 
 
 def parse_pattern_number(text: str) -> tuple[float | None, float | UnsafeNumber]:
@@ -61,4 +64,10 @@ def parse_pattern_number(text: str) -> tuple[float | None, float | UnsafeNumber]
     double = _double_of_decimal(value)
     if double is not None:
         return double, double
-    return None, UnsafeNumber(("d", value.normalize()))
+    return None, _spelling(value)
+
+
+def _spelling(value: int | float | decimal.Decimal) -> UnsafeNumber:
+    # A float here is infinite or NaN (every finite one is a double); repr() is its text.
+    text = repr(value) if isinstance(value, float) else str(value)
+    return UnsafeNumber(("spelling", text))

@@ -30,7 +30,7 @@ from busway.patterns.flatten import Leaf
 from busway.patterns.ignore_case import fold, fold_is_exact
 from busway.patterns.numbers import literal_keys
 
-__all__ = ["PathIndex"]
+__all__ = ["PathIndex", "kind_cost"]
 
 Members = set[Any]  # the alternatives filed under one condition
 
@@ -47,6 +47,12 @@ _KIND_COST: dict[type[Any], int] = {
     Numeric: 20,
 }
 _SCANNED_COST = 50
+
+
+def kind_cost(condition: Condition) -> int:
+    """How loose a kind of condition tends to be: exact values pass fewest events; the scanned
+    kinds (``anything-but``, ``exists``, wildcards) most."""
+    return _KIND_COST.get(type(condition), _SCANNED_COST)
 
 
 class _Buckets:
@@ -248,7 +254,7 @@ class PathIndex:
         table, _ = self._place(condition)
         if table is None:
             return _SCANNED_COST
-        return _KIND_COST.get(type(condition), _SCANNED_COST)
+        return kind_cost(condition)
 
     # ------------------------------------------------------------------ lookup
 

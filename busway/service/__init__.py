@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from busway.clock import Clock
 from busway.config import Settings
+from busway.service.api_destinations import ApiDestinationService
 from busway.service.buses import BusService
+from busway.service.connections import ConnectionService
 from busway.service.ingest import IngestService
 from busway.service.permissions import PermissionService
 from busway.service.routing import RoutingTable
 from busway.service.rules import RuleService
 from busway.service.tags import TagService
 from busway.service.targets import TargetService
+from busway.store.connections import ConnectionStore
 from busway.store.protocol import Store
 
 __all__ = ["Services"]
@@ -26,16 +30,28 @@ class Services:
     tags: TagService
     permissions: PermissionService
     ingest: IngestService
+    connections: ConnectionService
+    api_destinations: ApiDestinationService
 
     @classmethod
     def build(
-        cls, store: Store, routing: RoutingTable, clock: Clock, settings: Settings
+        cls,
+        store: Store,
+        connection_store: ConnectionStore,
+        routing: RoutingTable,
+        clock: Clock,
+        settings: Settings,
+        *,
+        on_commit: Callable[[], None] | None = None,
     ) -> Services:
+        """``on_commit`` runs after each PutEvents commit, to wake the dispatcher."""
         return cls(
             buses=BusService(store, routing, clock),
             rules=RuleService(store, routing, clock, settings),
             targets=TargetService(store, routing, clock, settings),
             tags=TagService(store, routing, clock),
             permissions=PermissionService(store, routing, clock),
-            ingest=IngestService(store, routing, clock, settings),
+            ingest=IngestService(store, routing, clock, settings, on_commit=on_commit),
+            connections=ConnectionService(connection_store, clock, settings),
+            api_destinations=ApiDestinationService(connection_store, clock, settings),
         )

@@ -103,6 +103,8 @@ class IngestService:
         clock: Clock,
         settings: Settings,
         id_factory: Callable[[datetime], str] | None = None,
+        *,
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
         self._routing = routing
@@ -110,6 +112,9 @@ class IngestService:
         self._max_bytes = settings.max_put_events_bytes
         self._allow_reserved = settings.allow_reserved_sources
         self._new_id = id_factory or EventIds()
+        # Told after each commit that stored deliveries (the dispatcher's wake-up), so they start
+        # within milliseconds instead of at the next poll.
+        self._on_commit = on_commit
 
     async def put_events(self, scope: Scope, entries: Sequence[EntryInput]) -> list[EntryResult]:
         """One result per entry, in order; accepted events are durable when this returns.
@@ -139,6 +144,8 @@ class IngestService:
                 records.append(self._record(scope, bus_name, entry, envelope, now))
         if records:
             await self._store.append_events(records)
+            if self._on_commit is not None:
+                self._on_commit()
         return results
 
     def _check(self, entry: EntryInput) -> _Checked | EntryResult:

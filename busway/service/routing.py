@@ -91,6 +91,16 @@ class RoutingTable:
             for target in routes.targets.get(rule_arn, ())
         ]
 
+    def target(self, scope: Scope, bus_name: str, rule_arn: str, target_id: str) -> Target | None:
+        """A rule's target as configured now; None once the target, its rule or bus is gone."""
+        routes = self._buses.get(_key(scope, bus_name))
+        if routes is None:
+            return None
+        for target in routes.targets.get(rule_arn, ()):
+            if target.id == target_id:
+                return target
+        return None
+
     def _routes(self, scope: Scope, bus_name: str) -> BusRoutes:
         key = _key(scope, bus_name)
         routes = self._buses.get(key)

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from busway.store.protocol import Store
+from busway.store.protocol import ClaimedDelivery, DeliveryRetry, Store
 
-__all__ = ["Store"]
+__all__ = ["ClaimedDelivery", "DeliveryRetry", "Store"]

@@ -12,16 +12,48 @@ Conventions:
 - ``append_events`` is the ingest hot path: when it returns, the events and their deliveries are
   durable, all of one call or none. Concurrent callers may share one transaction and one fsync
   (group commit).
+- Deliveries are claimed before they are attempted: ``claim_deliveries`` leases due deliveries to
+  one dispatcher until ``lease_until``; nobody else claims them before then, and anybody may
+  once it has passed (the holder crashed). A delivery leaves the outbox only through
+  ``complete_deliveries``, after its target acknowledged it or it was dead-lettered or dropped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from busway.model import Delivery, Event, EventBus, IngestRecord, Rule, Scope, Target
 
-__all__ = ["Store"]
+__all__ = ["ClaimedDelivery", "DeliveryRetry", "Store"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    """A delivery leased to one dispatcher until ``lease_until``, with its event."""
+
+    id: int
+    event: Event
+    rule_arn: str
+    target_id: str
+    attempts: int  # attempts made before this claim
+    lease_until: datetime  # also the claim's token: see ``DeliveryRetry``
+    error_code: str | None = None  # of the last failed attempt, if any
+    error_message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRetry:
+    """Give a claimed delivery back, due again at ``due_at`` (a retry, or a release)."""
+
+    id: int
+    lease_until: datetime  # the claim given up; ignored when another claim has replaced it
+    due_at: datetime
+    attempts: int  # attempts made so far
+    error_code: str | None = None
+    error_message: str | None = None
 
 
 class Store(Protocol):
@@ -118,4 +150,28 @@ class Store(Protocol):
 
     async def list_deliveries(self, event_id: str) -> list[Delivery]:
         """Deliveries still pending for an event, ordered by (rule ARN, target id)."""
+        ...
+
+    # --- delivery: claims on the outbox, for the dispatcher ------------------------------------
+    async def claim_deliveries(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[ClaimedDelivery]:
+        """Lease up to ``limit`` deliveries due at ``now`` (their ``due_at`` has come, which
+        includes expired leases) until ``lease_until``, the earliest due first (then in the
+        order they were stored). Atomic: two callers never get the same delivery while its
+        lease runs. ``lease_until`` must be later than ``now``.
+        """
+        ...
+
+    async def complete_deliveries(self, delivery_ids: Sequence[int]) -> None:
+        """Remove delivered (or dead-lettered, or dropped) deliveries; unknown ids are ignored."""
+        ...
+
+    async def retry_deliveries(self, retries: Sequence[DeliveryRetry]) -> int:
+        """Reschedule claimed deliveries, each only if its lease is still the one named (it
+        was not taken over); returns how many were rescheduled."""
+        ...
+
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest delivery (claimed or not) is due, or None for an empty outbox."""
         ...

@@ -40,6 +40,17 @@ def events_client(endpoint: str, region: str = REGION) -> Any:
     )
 
 
+def sqs_client(endpoint: str, region: str = REGION) -> Any:
+    return boto3.client(
+        "sqs",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=CLIENT_CONFIG,
+    )
+
+
 @pytest.fixture
 def events(server: BuswayServer) -> Any:
     return events_client(server.endpoint)

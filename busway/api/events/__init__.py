@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from busway.api.awsjson import JsonService
+from busway.api.events.api_destinations import api_destination_operations
 from busway.api.events.buses import bus_operations
+from busway.api.events.connections import connection_operations
 from busway.api.events.permissions import permission_operations
 from busway.api.events.put_events import ingest_operations
 from busway.api.events.rules import rule_operations
@@ -24,5 +26,7 @@ def events_api(services: Services) -> JsonService:
         **permission_operations(services.permissions),
         **ingest_operations(services.ingest),
         **event_pattern_operations(),
+        **connection_operations(services.connections),
+        **api_destination_operations(services.api_destinations),
     }
     return JsonService("AWSEvents", "application/x-amz-json-1.1", operations)

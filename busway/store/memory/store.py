@@ -8,17 +8,36 @@ rule. Nothing awaits between reading and changing the dictionaries, so each call
 from __future__ import annotations
 
 import copy
+import heapq
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from busway.errors import ResourceNotFound
 from busway.model import Delivery, Event, EventBus, IngestRecord, Rule, Scope, Target
+from busway.store.protocol import ClaimedDelivery, DeliveryRetry
 
 __all__ = ["MemoryStore"]
 
 T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A delivery in the outbox; the store changes it in place."""
+
+    event_id: str
+    rule_arn: str
+    target_id: str
+    due_at: datetime
+    attempts: int
+    error_code: str | None = None
+    error_message: str | None = None
+
+    def delivery(self) -> Delivery:
+        return Delivery(self.event_id, self.rule_arn, self.target_id, self.due_at, self.attempts)
 
 
 class MemoryStore:
@@ -28,7 +47,12 @@ class MemoryStore:
         self._targets: dict[str, dict[str, Target]] = {}  # rule ARN -> target id -> target
         self._tags: dict[str, dict[str, str]] = {}
         self._events: dict[str, Event] = {}
-        self._deliveries: dict[str, list[Delivery]] = {}  # by event id
+        self._outbox: dict[int, _Pending] = {}  # by delivery id
+        self._outbox_of: dict[str, set[int]] = {}  # event id -> its pending delivery ids
+        self._next_delivery_id = itertools.count(1)
+        # (due_at, id) of every outbox row, earliest first. A row whose due_at changed leaves
+        # its old entry behind; entries that no longer match their row are skipped when met.
+        self._due: list[tuple[datetime, int]] = []
 
     async def open(self) -> None:
         return None
@@ -165,7 +189,8 @@ class MemoryStore:
         # Everything is checked: from here on nothing can fail halfway.
         for event, own in zip(events, deliveries, strict=True):
             self._events[event.id] = event
-            self._deliveries[event.id] = sorted(own, key=lambda d: (d.rule_arn, d.target_id))
+            for delivery in own:
+                self._add_pending(delivery)
 
     async def get_event(self, event_id: str) -> Event | None:
         return self._events.get(event_id)
@@ -174,7 +199,91 @@ class MemoryStore:
         return len(self._events)
 
     async def list_deliveries(self, event_id: str) -> list[Delivery]:
-        return list(self._deliveries.get(event_id, []))
+        pending = (self._outbox[delivery_id] for delivery_id in self._outbox_of.get(event_id, ()))
+        return sorted((p.delivery() for p in pending), key=lambda d: (d.rule_arn, d.target_id))
+
+    def _add_pending(self, delivery: Delivery) -> None:
+        delivery_id = next(self._next_delivery_id)
+        self._outbox[delivery_id] = _Pending(
+            delivery.event_id,
+            delivery.rule_arn,
+            delivery.target_id,
+            delivery.due_at,
+            delivery.attempts,
+        )
+        self._outbox_of.setdefault(delivery.event_id, set()).add(delivery_id)
+        heapq.heappush(self._due, (delivery.due_at, delivery_id))
+
+    # --- delivery: claims on the outbox ----------------------------------------------------------
+    async def claim_deliveries(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[ClaimedDelivery]:
+        now, lease_until = _utc(now), _utc(lease_until)
+        if lease_until <= now:
+            raise ValueError("a lease must end after it starts")
+        claimed: list[ClaimedDelivery] = []
+        while self._due and len(claimed) < limit and self._due[0][0] <= now:
+            due_at, delivery_id = heapq.heappop(self._due)
+            pending = self._outbox.get(delivery_id)
+            if pending is None or pending.due_at != due_at:
+                continue  # an entry left behind by a change
+            pending.due_at = lease_until
+            heapq.heappush(self._due, (lease_until, delivery_id))
+            claimed.append(_claimed(delivery_id, pending, self._events[pending.event_id]))
+        return claimed
+
+    async def complete_deliveries(self, delivery_ids: Sequence[int]) -> None:
+        for delivery_id in delivery_ids:
+            pending = self._outbox.pop(delivery_id, None)
+            if pending is not None:
+                own = self._outbox_of[pending.event_id]
+                own.discard(delivery_id)
+                if not own:
+                    del self._outbox_of[pending.event_id]
+        self._compact_due()
+
+    async def retry_deliveries(self, retries: Sequence[DeliveryRetry]) -> int:
+        changed = 0
+        for retry in retries:
+            pending = self._outbox.get(retry.id)
+            if pending is None or pending.due_at != _utc(retry.lease_until):
+                continue  # done, or claimed again by someone else since
+            pending.due_at = _utc(retry.due_at)
+            pending.attempts = retry.attempts
+            pending.error_code, pending.error_message = retry.error_code, retry.error_message
+            heapq.heappush(self._due, (pending.due_at, retry.id))
+            changed += 1
+        self._compact_due()
+        return changed
+
+    async def next_due_at(self) -> datetime | None:
+        while self._due:
+            due_at, delivery_id = self._due[0]
+            pending = self._outbox.get(delivery_id)
+            if pending is not None and pending.due_at == due_at:
+                return due_at
+            heapq.heappop(self._due)
+        return None
+
+    def _compact_due(self) -> None:
+        # Entries left behind are dropped in one pass once they outnumber the live ones, which
+        # keeps the heap within twice the outbox's size at a constant cost per change.
+        if len(self._due) > 2 * len(self._outbox) + 64:
+            self._due = [(p.due_at, delivery_id) for delivery_id, p in self._outbox.items()]
+            heapq.heapify(self._due)
+
+
+def _claimed(delivery_id: int, pending: _Pending, event: Event) -> ClaimedDelivery:
+    return ClaimedDelivery(
+        id=delivery_id,
+        event=event,
+        rule_arn=pending.rule_arn,
+        target_id=pending.target_id,
+        attempts=pending.attempts,
+        lease_until=pending.due_at,
+        error_code=pending.error_code,
+        error_message=pending.error_message,
+    )
 
 
 def _page(

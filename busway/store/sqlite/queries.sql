@@ -156,3 +156,28 @@ DELETE FROM tags WHERE arn = ? AND key = ?;
 
 -- name: delete_tags_of
 DELETE FROM tags WHERE arn = :arn;
+
+-- name: due_deliveries
+-- The deliveries whose due_at has come, with their events, the earliest first. Run by the writer
+-- inside the claiming transaction, so nothing else can claim them in between.
+SELECT deliveries.id, rule_arn, target_id, attempts, error_code, error_message,
+       events.id, account, region, bus, source, detail_type, time, ingested_at, resources,
+       trace_header, body
+FROM deliveries JOIN events ON events.seq = deliveries.event_seq
+WHERE due_at <= :now
+ORDER BY due_at, deliveries.id
+LIMIT :limit;
+
+-- name: lease_delivery
+UPDATE deliveries SET due_at = ? WHERE id = ?;
+
+-- name: complete_delivery
+DELETE FROM deliveries WHERE id = ?;
+
+-- name: retry_delivery
+-- Applies only while the claim holds: due_at is still its lease end (the claim's token).
+UPDATE deliveries SET due_at = ?, attempts = ?, error_code = ?, error_message = ?
+WHERE id = ? AND due_at = ?;
+
+-- name: next_due_at
+SELECT min(due_at) FROM deliveries;

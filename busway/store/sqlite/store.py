@@ -5,10 +5,12 @@ from __future__ import annotations
 import pathlib
 import sqlite3
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from busway.errors import ResourceNotFound
 from busway.model import Delivery, Event, EventBus, IngestRecord, Rule, Scope, Target
+from busway.store.protocol import ClaimedDelivery, DeliveryRetry
 from busway.store.sql import read_queries
 from busway.store.sqlite import rows
 from busway.store.sqlite.database import SqliteDatabase
@@ -185,6 +187,69 @@ class SqliteStore:
     async def list_deliveries(self, event_id: str) -> list[Delivery]:
         found = await self._read(_Q["list_deliveries"], {"event_id": event_id})
         return [rows.delivery_from_row(row) for row in found]
+
+    # --- delivery: claims on the outbox --------------------------------------------------------
+    async def claim_deliveries(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[ClaimedDelivery]:
+        if lease_until <= now:
+            raise ValueError("a lease must end after it starts")
+        if limit <= 0:
+            return []
+        params = {"now": rows.to_micros(now), "limit": limit}
+        lease = rows.to_micros(lease_until)
+        found = await self._write(lambda connection: _claim(connection, params, lease))
+        # Records are built here, on the loop, so the writer only spends its time in SQLite.
+        return [_claimed_from_row(row, rows.from_micros(lease)) for row in found]
+
+    async def complete_deliveries(self, delivery_ids: Sequence[int]) -> None:
+        params = [(delivery_id,) for delivery_id in delivery_ids]
+        if params:
+            await self._write(lambda c: c.executemany(_Q["complete_delivery"], params))
+
+    async def retry_deliveries(self, retries: Sequence[DeliveryRetry]) -> int:
+        params = [
+            (
+                rows.to_micros(retry.due_at),
+                retry.attempts,
+                retry.error_code,
+                retry.error_message,
+                retry.id,
+                rows.to_micros(retry.lease_until),
+            )
+            for retry in retries
+        ]
+        if not params:
+            return 0
+        changed: int = await self._write(
+            lambda c: c.executemany(_Q["retry_delivery"], params).rowcount
+        )
+        return changed
+
+    async def next_due_at(self) -> datetime | None:
+        (due,) = (await self._read(_Q["next_due_at"], {}))[0]
+        return None if due is None else rows.from_micros(due)
+
+
+def _claim(connection: sqlite3.Connection, params: Mapping[str, Any], lease: int) -> list[Any]:
+    # Select and lease in the writer's transaction: the only writer, so nothing claims between.
+    found = connection.execute(_Q["due_deliveries"], params).fetchall()
+    connection.executemany(_Q["lease_delivery"], [(lease, row[0]) for row in found])
+    return found
+
+
+def _claimed_from_row(row: rows.Row, lease_until: datetime) -> ClaimedDelivery:
+    delivery_id, rule_arn, target_id, attempts, error_code, error_message = row[:6]
+    return ClaimedDelivery(
+        id=delivery_id,
+        event=rows.event_from_row(row[6:]),
+        rule_arn=rule_arn,
+        target_id=target_id,
+        attempts=attempts,
+        lease_until=lease_until,
+        error_code=error_code,
+        error_message=error_message,
+    )
 
 
 def _key(scope: Scope, **params: Any) -> dict[str, Any]:

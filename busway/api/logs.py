@@ -1,0 +1,331 @@
+"""A minimal CloudWatch Logs API (``Logs_20140328``, AWS JSON 1.1) over busway's log groups.
+
+Enough for the AWS CLI, boto3 and ``busway logs tail`` to manage groups and read what targets
+and functions wrote: groups, retention, streams, PutLogEvents, GetLogEvents, FilterLogEvents.
+Paging tokens are opaque to clients: ``o<offset>`` for lists, ``f/<ts>/<id>`` and ``b/<ts>/<id>``
+(forward and backward) for events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+from busway.api.awsjson import Handler, JsonService
+from busway.api.context import RequestContext
+from busway.api.request import Request
+from busway.errors import ResourceNotFound
+from busway.service.logs import (
+    MAX_EVENTS_PER_READ,
+    InvalidParameter,
+    LogService,
+    filter_terms,
+    log_group_arn,
+    parse_log_group_arn,
+)
+from busway.store.log_groups import Cursor, EventQuery, LogEvent, LogGroup, LogStream, StreamOrder
+from busway.store.log_groups import NewLogEvent as _NewLogEvent
+
+__all__ = ["logs_api"]
+
+_GROUP_NAME: Final = r"[\.\-_/#A-Za-z0-9]+"
+_STREAM_NAME: Final = r"[^:*]*"
+_MAX_RESPONSE_BYTES: Final = 1024 * 1024  # as AWS: a page of events holds at most 1 MB
+_BAD_TOKEN: Final = "The specified nextToken is invalid."  # noqa: S105 - not a secret
+
+
+def logs_api(logs: LogService) -> JsonService:
+    operations = {**_group_operations(logs), **_stream_operations(logs)}
+    operations.update(_event_operations(logs))
+    return JsonService("Logs_20140328", "application/x-amz-json-1.1", operations)
+
+
+# --- reading members ---------------------------------------------------------------------------
+def _group_name(request: Request, *, required: bool = True) -> str:
+    name = request.string(
+        "logGroupName", required=required, min_len=1, max_len=512, pattern=_GROUP_NAME
+    )
+    return name or ""
+
+
+def _group_of(request: Request) -> str:
+    """``logGroupName`` or ``logGroupIdentifier`` (a name or an ARN), exactly one of them."""
+    name = _group_name(request, required=False)
+    identifier = request.string("logGroupIdentifier", min_len=1, max_len=2048)
+    request.check()
+    if bool(name) == bool(identifier):
+        raise InvalidParameter("Exactly one of logGroupName or logGroupIdentifier must be given.")
+    if identifier and identifier.startswith("arn:"):
+        located = parse_log_group_arn(identifier)
+        if located is None:
+            raise InvalidParameter(f"Invalid logGroupIdentifier: {identifier}")
+        return located[1]
+    return name or identifier or ""
+
+
+def _stream_name(request: Request, member: str, *, required: bool = True) -> str | None:
+    return request.string(member, required=required, min_len=1, max_len=512, pattern=_STREAM_NAME)
+
+
+def _offset(token: str | None) -> int:
+    if token is None:
+        return 0
+    if not token.startswith("o") or not token[1:].isdigit():
+        raise InvalidParameter(_BAD_TOKEN)
+    return int(token[1:])
+
+
+def _page(items: Sequence[Any], offset: int, limit: int) -> tuple[Sequence[Any], str | None]:
+    """Split off the extra item fetched to know whether another page exists."""
+    if len(items) > limit:
+        return items[:limit], f"o{offset + limit}"
+    return items, None
+
+
+def _cursor(token: str, direction: str) -> Cursor:
+    parts = token.split("/")
+    try:
+        if len(parts) == 3 and parts[0] == direction:
+            return Cursor(int(parts[1]), int(parts[2]))
+    except ValueError:
+        pass
+    raise InvalidParameter(_BAD_TOKEN)
+
+
+def _token(direction: str, cursor: Cursor) -> str:
+    return f"{direction}/{cursor.timestamp}/{cursor.id}"
+
+
+def _within_response(events: Sequence[LogEvent]) -> list[LogEvent]:
+    """The leading events whose messages fit one response."""
+    kept: list[LogEvent] = []
+    size = 0
+    for event in events:
+        size += len(event.message.encode()) + 26  # AWS counts 26 bytes of overhead per event
+        if kept and size > _MAX_RESPONSE_BYTES:
+            break
+        kept.append(event)
+    return kept
+
+
+# --- output --------------------------------------------------------------------------------------
+def _group_out(group: LogGroup) -> dict[str, Any]:
+    arn = log_group_arn(group.scope, group.name)
+    out: dict[str, Any] = {
+        "logGroupName": group.name,
+        "creationTime": group.created_at,
+        "metricFilterCount": 0,
+        "arn": f"{arn}:*",
+        "storedBytes": group.stored_bytes,
+        "logGroupClass": "STANDARD",
+        "logGroupArn": arn,
+    }
+    if group.retention_days is not None:
+        out["retentionInDays"] = group.retention_days
+    return out
+
+
+def _stream_out(context: RequestContext, stream: LogStream) -> dict[str, Any]:
+    arn = log_group_arn(context.scope, stream.group_name)
+    out: dict[str, Any] = {
+        "logStreamName": stream.name,
+        "creationTime": stream.created_at,
+        "arn": f"{arn}:log-stream:{stream.name}",
+        "storedBytes": stream.stored_bytes,
+    }
+    optional = {
+        "firstEventTimestamp": stream.first_event_at,
+        "lastEventTimestamp": stream.last_event_at,
+        "lastIngestionTime": stream.last_ingestion_at,
+    }
+    out.update({key: value for key, value in optional.items() if value is not None})
+    return out
+
+
+def _event_out(event: LogEvent) -> dict[str, Any]:
+    return {
+        "timestamp": event.timestamp,
+        "message": event.message,
+        "ingestionTime": event.ingested_at,
+    }
+
+
+# --- operations ----------------------------------------------------------------------------------
+def _group_operations(logs: LogService) -> dict[str, Handler]:
+    async def create_log_group(context: RequestContext, request: Request) -> dict[str, Any]:
+        name = _group_name(request)
+        request.check()
+        await logs.create_group(context.scope, name)
+        return {}
+
+    async def delete_log_group(context: RequestContext, request: Request) -> dict[str, Any]:
+        name = _group_name(request)
+        request.check()
+        await logs.delete_group(context.scope, name)
+        return {}
+
+    async def describe_log_groups(context: RequestContext, request: Request) -> dict[str, Any]:
+        prefix = request.string("logGroupNamePrefix", min_len=1, max_len=512, pattern=_GROUP_NAME)
+        limit = request.integer("limit", min_value=1, max_value=50) or 50
+        token = request.string("nextToken", min_len=1)
+        request.check()
+        offset = _offset(token)
+        found = await logs.list_groups(context.scope, prefix=prefix, offset=offset, limit=limit + 1)
+        groups, next_token = _page(found, offset, limit)
+        out: dict[str, Any] = {"logGroups": [_group_out(group) for group in groups]}
+        if next_token:
+            out["nextToken"] = next_token
+        return out
+
+    async def put_retention_policy(context: RequestContext, request: Request) -> dict[str, Any]:
+        name = _group_name(request)
+        days = request.integer("retentionInDays", required=True)
+        request.check()
+        await logs.set_retention(context.scope, name, days)
+        return {}
+
+    async def delete_retention_policy(context: RequestContext, request: Request) -> dict[str, Any]:
+        name = _group_name(request)
+        request.check()
+        await logs.set_retention(context.scope, name, None)
+        return {}
+
+    return {
+        "CreateLogGroup": create_log_group,
+        "DeleteLogGroup": delete_log_group,
+        "DescribeLogGroups": describe_log_groups,
+        "PutRetentionPolicy": put_retention_policy,
+        "DeleteRetentionPolicy": delete_retention_policy,
+    }
+
+
+def _stream_operations(logs: LogService) -> dict[str, Handler]:
+    async def create_log_stream(context: RequestContext, request: Request) -> dict[str, Any]:
+        group = _group_name(request)
+        stream = _stream_name(request, "logStreamName")
+        request.check()
+        await logs.create_stream(context.scope, group, stream or "")
+        return {}
+
+    async def describe_log_streams(context: RequestContext, request: Request) -> dict[str, Any]:
+        prefix = _stream_name(request, "logStreamNamePrefix", required=False)
+        order_by = request.string("orderBy", enum=("LogStreamName", "LastEventTime"))
+        descending = bool(request.boolean("descending"))
+        limit = request.integer("limit", min_value=1, max_value=50) or 50
+        token = request.string("nextToken", min_len=1)
+        group = _group_of(request)
+        by_last_event = order_by == "LastEventTime"
+        if by_last_event and prefix:
+            raise InvalidParameter("Cannot order by LastEventTime with a logStreamNamePrefix.")
+        offset = _offset(token)
+        found = await logs.list_streams(
+            context.scope,
+            group,
+            prefix=prefix,
+            order=StreamOrder(by_last_event, descending),
+            offset=offset,
+            limit=limit + 1,
+        )
+        streams, next_token = _page(found, offset, limit)
+        out: dict[str, Any] = {"logStreams": [_stream_out(context, s) for s in streams]}
+        if next_token:
+            out["nextToken"] = next_token
+        return out
+
+    async def put_log_events(context: RequestContext, request: Request) -> dict[str, Any]:
+        group = _group_name(request)
+        stream = _stream_name(request, "logStreamName") or ""
+        entries = request.structs("logEvents", required=True, min_items=1, max_items=10_000)
+        events = []
+        for entry in entries:
+            timestamp = entry.integer("timestamp", required=True, min_value=0)
+            message = entry.string("message", required=True, min_len=1)
+            events.append(_NewLogEvent(timestamp or 0, message or ""))
+        request.check()
+        existing = await logs.list_streams(context.scope, group, prefix=stream, limit=1)
+        if not existing or existing[0].name != stream:
+            raise ResourceNotFound("The specified log stream does not exist.")
+        await logs.append(context.scope, group, stream, events)
+        return {}
+
+    return {
+        "CreateLogStream": create_log_stream,
+        "DescribeLogStreams": describe_log_streams,
+        "PutLogEvents": put_log_events,
+    }
+
+
+def _event_operations(logs: LogService) -> dict[str, Handler]:
+    async def get_log_events(context: RequestContext, request: Request) -> dict[str, Any]:
+        stream = _stream_name(request, "logStreamName") or ""
+        start = request.integer("startTime", min_value=0)
+        end = request.integer("endTime", min_value=0)
+        limit = request.integer("limit", min_value=1, max_value=MAX_EVENTS_PER_READ)
+        token = request.string("nextToken", min_len=1)
+        from_head = bool(request.boolean("startFromHead"))
+        group = _group_of(request)
+        # Without a token, startFromHead=false reads the newest events: backwards from the end.
+        backwards = token.startswith("b/") if token else not from_head
+        query = EventQuery(
+            limit or MAX_EVENTS_PER_READ,
+            streams=(stream,),
+            start=start,
+            end=end,
+            after=_cursor(token, "f") if token and not backwards else None,
+            before=_cursor(token, "b") if token and backwards else None,
+            descending=backwards,
+        )
+        found = await logs.read_events(context.scope, group, query)
+        events = _within_response(found)
+        if backwards:
+            events.reverse()
+        if not events:
+            forward = backward = token or "f/-1/0"
+            if not token:
+                backward = "b/-1/0"
+        else:
+            forward = _token("f", events[-1].cursor)
+            backward = _token("b", events[0].cursor)
+        return {
+            "events": [_event_out(event) for event in events],
+            "nextForwardToken": forward,
+            "nextBackwardToken": backward,
+        }
+
+    async def filter_log_events(context: RequestContext, request: Request) -> dict[str, Any]:
+        names = request.strings("logStreamNames", min_items=1, max_items=100)
+        prefix = _stream_name(request, "logStreamNamePrefix", required=False)
+        start = request.integer("startTime", min_value=0)
+        end = request.integer("endTime", min_value=0)
+        pattern = request.string("filterPattern", max_len=1024)
+        limit = request.integer("limit", min_value=1, max_value=MAX_EVENTS_PER_READ)
+        token = request.string("nextToken", min_len=1)
+        group = _group_of(request)
+        if names and prefix:
+            raise InvalidParameter(
+                "You cannot specify both LogStreamNames and LogStreamNamePrefix."
+            )
+        wanted = limit or MAX_EVENTS_PER_READ
+        query = EventQuery(
+            wanted + 1,
+            streams=tuple(names or ()),
+            stream_prefix=prefix,
+            start=start,
+            end=None if end is None else end + 1,  # FilterLogEvents includes endTime itself
+            terms=filter_terms(pattern),
+            after=_cursor(token, "n") if token else None,
+        )
+        found = await logs.read_events(context.scope, group, query)
+        events = _within_response(found[:wanted])
+        out: dict[str, Any] = {
+            "events": [
+                {**_event_out(event), "logStreamName": event.stream_name, "eventId": str(event.id)}
+                for event in events
+            ],
+            "searchedLogStreams": [],
+        }
+        if len(events) < len(found):
+            out["nextToken"] = _token("n", events[-1].cursor)
+        return out
+
+    return {"GetLogEvents": get_log_events, "FilterLogEvents": filter_log_events}

@@ -1,0 +1,16 @@
+"""The Amazon SQS API (JSON 1.0, ``X-Amz-Target: AmazonSQS.<Operation>``) over busway's queues."""
+
+from __future__ import annotations
+
+from busway.api.awsjson import JsonService
+from busway.api.sqs.errors import encode_sqs_error
+from busway.api.sqs.messages import message_operations
+from busway.api.sqs.queues import queue_operations
+from busway.service.queues import QueueService
+
+__all__ = ["sqs_api"]
+
+
+def sqs_api(queues: QueueService) -> JsonService:
+    operations = {**queue_operations(queues), **message_operations(queues)}
+    return JsonService("AmazonSQS", "application/x-amz-json-1.0", operations, encode_sqs_error)

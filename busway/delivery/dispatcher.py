@@ -1,0 +1,421 @@
+"""The dispatcher: takes committed deliveries from the outbox and hands them to their targets.
+
+One claim loop leases batches of due deliveries (``Store.claim_deliveries``) and starts one task
+per delivery; at most ``dispatch_concurrency`` deliveries are claimed and not yet settled, so
+nothing claimed waits long for a turn while its lease runs. Each task finds the target's current
+configuration in the routing table, renders the payload, invokes the target and decides what
+comes next (``retry.next_step``). Results are settled by one flush loop, many deliveries per
+store write: delivered, dead-lettered and dropped deliveries leave the outbox, failed ones are
+rescheduled.
+
+At least once: a delivery leaves the outbox only after its target acknowledged it, or after it
+was dead-lettered or dropped. If busway stops without settling (a crash), the leases run out
+and the deliveries are claimed again, keeping their event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from busway import jsontext
+from busway.clock import Clock
+from busway.config import Settings
+from busway.delivery.dead_letter import dead_letter_message
+from busway.delivery.retry import (
+    DEFAULT_BACKOFF,
+    DEFAULT_RETRY_POLICY,
+    Backoff,
+    Complete,
+    DeadLetter,
+    Exhausted,
+    RandomSource,
+    RetryAt,
+    expired,
+    next_step,
+    retry_delay,
+)
+from busway.delivery.target import (
+    DeliveryTarget,
+    Invocation,
+    Outcome,
+    QueueSender,
+    TargetKind,
+    target_kind,
+)
+from busway.delivery.targets.unsupported import UnsupportedTarget
+from busway.errors import ResourceNotFound
+from busway.model import Target
+from busway.service.routing import RoutingTable
+from busway.store.protocol import ClaimedDelivery, DeliveryRetry, Store
+from busway.transform import (
+    InputTransformer,
+    RenderContext,
+    TargetInput,
+    TransformError,
+    WholeEvent,
+    compile_target_input,
+    render_input,
+)
+
+__all__ = ["DispatchCounters", "Dispatcher"]
+
+log = logging.getLogger(__name__)
+
+# Compiled inputs kept; past this the cache starts over (targets change rarely).
+_MAX_CACHED_INPUTS = 4096
+
+
+@dataclass(slots=True)
+class DispatchCounters:
+    """Running totals since start, for the metrics exporter.
+
+    Every claimed delivery ends in exactly one of delivered, retried (it comes back for another
+    attempt), dead_lettered, dead_letter_failed, dropped or undeliverable, or is released (stop).
+    """
+
+    attempts: int = 0  # target invocations, retries included
+    delivered: int = 0  # acknowledged by the target
+    retried: int = 0  # failed attempts scheduled again
+    dead_lettered: int = 0  # put on the target's dead-letter queue
+    dead_letter_failed: int = 0  # the dead-letter queue refused it (missing): event dropped
+    dropped: int = 0  # failed for good without a DLQ, or its rule or target is gone
+    undeliverable: int = 0  # its input rendered to nothing: AWS delivers nothing, silently
+
+
+# A settled delivery: None when it leaves the outbox, else how it is due again.
+_Settlement = DeliveryRetry | None
+
+
+class Dispatcher:
+    """Delivers the outbox. ``targets`` is read per invocation: kinds may be added after
+    construction (the event-bus target needs an ingest service that wakes this dispatcher).
+    Kinds it lacks are treated as unsupported. Use it from one event loop."""
+
+    def __init__(
+        self,
+        store: Store,
+        routing: RoutingTable,
+        targets: Mapping[TargetKind, DeliveryTarget],
+        dead_letters: QueueSender | None,
+        clock: Clock,
+        settings: Settings,
+        rng: RandomSource | None = None,
+        *,
+        backoff: Backoff = DEFAULT_BACKOFF,
+        drain_seconds: float = 10.0,
+    ) -> None:
+        if settings.dispatch_batch < 1 or settings.dispatch_concurrency < 1:
+            raise ValueError("dispatch_batch and dispatch_concurrency must be at least 1")
+        self.counters = DispatchCounters()
+        self._store = store
+        self._routing = routing
+        self._targets = targets
+        self._dead_letters = dead_letters
+        self._clock = clock
+        self._rng: RandomSource = rng or random.Random()  # noqa: S311 - jitter, not secrets
+        self._backoff = backoff
+        self._batch = settings.dispatch_batch
+        self._concurrency = settings.dispatch_concurrency
+        self._lease = timedelta(seconds=settings.delivery_lease_seconds)
+        self._poll = settings.dispatch_poll_seconds
+        # Half the lease: an attempt always ends (times out) while its claim still holds.
+        self._invoke_timeout = settings.delivery_lease_seconds / 2
+        self._drain_seconds = drain_seconds
+        self._unsupported = UnsupportedTarget()
+        self._inputs: dict[int, tuple[Target, TargetInput]] = {}
+        self._in_flight = 0  # claimed and not yet settled in the store
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._done: list[int] = []
+        self._again: list[DeliveryRetry] = []
+        self._wakeup = asyncio.Event()  # something may be due, or a slot came free
+        self._unsettled = asyncio.Event()  # results wait for the flush loop
+        self._stopping = False  # no more claims
+        self._closing = False  # no more deliveries either: the flush loop ends when done
+        self._claim_task: asyncio.Task[None] | None = None
+        self._flush_task: asyncio.Task[None] | None = None
+
+    @property
+    def in_flight(self) -> int:
+        """Deliveries claimed and not yet settled in the store."""
+        return self._in_flight
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._claim_task is not None:
+            raise RuntimeError("the dispatcher was already started")
+        self._claim_task = asyncio.create_task(self._claim_loop(), name="busway-dispatch-claims")
+        self._flush_task = asyncio.create_task(self._flush_loop(), name="busway-dispatch-settle")
+
+    def wake(self) -> None:
+        """New deliveries were committed: claim now rather than at the next poll."""
+        self._wakeup.set()
+
+    async def stop(self) -> None:
+        """Stop claiming; let attempts in progress finish for up to ``drain_seconds``, give the
+        rest back to the outbox (due now, their attempt not counted); settle everything.
+        Idempotent; the store must still be open."""
+        claim_task, flush_task = self._claim_task, self._flush_task
+        if claim_task is None or flush_task is None or self._stopping:
+            return
+        self._stopping = True
+        self._wakeup.set()
+        await _finish(claim_task, self._drain_seconds)
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=self._drain_seconds)
+            for task in late:
+                task.cancel()  # the task gives its delivery back as it ends
+            await asyncio.gather(*late, return_exceptions=True)
+        self._closing = True
+        self._unsettled.set()
+        await _finish(flush_task, self._drain_seconds)
+
+    # --- claiming --------------------------------------------------------------------------------
+    async def _claim_loop(self) -> None:
+        while not self._stopping:
+            self._wakeup.clear()
+            wanted = min(self._batch, self._concurrency - self._in_flight)
+            if wanted <= 0:
+                await self._sleep(self._poll)  # until a settlement frees a slot
+                continue
+            try:
+                claimed = await self._claim(wanted)
+            except Exception:
+                log.exception("claiming deliveries failed; trying again in %ss", self._poll)
+                await self._sleep(self._poll)
+                continue
+            if len(claimed) < wanted and not self._stopping:
+                await self._sleep(await self._until_next_due())
+
+    async def _claim(self, wanted: int) -> list[ClaimedDelivery]:
+        now = self._clock.now()
+        claimed = await self._store.claim_deliveries(now, now + self._lease, wanted)
+        self._in_flight += len(claimed)
+        for delivery in claimed:
+            self._spawn(self._deliver(delivery))
+        return claimed
+
+    async def _until_next_due(self) -> float:
+        """Seconds until the earliest delivery is due (a retry, an expiring lease), at most
+        the polling interval: the backstop for commits that did not wake us."""
+        try:
+            due = await self._store.next_due_at()
+        except Exception:
+            log.exception("reading the next due delivery failed")
+            return self._poll
+        if due is None:
+            return self._poll
+        return min(self._poll, max((due - self._clock.now()).total_seconds(), 0.0))
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._wakeup.wait()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- one delivery ----------------------------------------------------------------------------
+    async def _deliver(self, claimed: ClaimedDelivery) -> None:
+        try:
+            settlement = await self._attempt(claimed)
+        except asyncio.CancelledError:
+            self._settle(claimed.id, self._release(claimed))
+            raise
+        except Exception:  # a bug here must not lose the delivery: try again later
+            log.exception("delivery %s of event %s failed", claimed.id, claimed.event.id)
+            settlement = self._release(claimed, delay=self._poll)
+        self._settle(claimed.id, settlement)
+
+    async def _attempt(self, claimed: ClaimedDelivery) -> _Settlement:
+        event = claimed.event
+        target = self._routing.target(
+            event.scope, event.bus_name, claimed.rule_arn, claimed.target_id
+        )
+        if target is None:  # the rule or target was removed since the event matched
+            self.counters.dropped += 1
+            return None
+        policy = target.retry_policy or DEFAULT_RETRY_POLICY
+        if expired(claimed.attempts, self._clock.now() - event.ingested_at, policy):
+            code = claimed.error_code or "ERROR_FROM_TARGET"
+            verdict = DeadLetter(code, claimed.error_message or code, Exhausted.MAXIMUM_EVENT_AGE)
+            return await self._dead_letter(claimed, target, verdict, claimed.attempts)
+        try:
+            payload = self._payload(claimed, target)
+        except (TransformError, jsontext.JSONDecodeError) as error:
+            log.info("nothing to deliver for event %s to %s: %s", event.id, target.arn, error)
+            self.counters.undeliverable += 1
+            return None
+        attempt = claimed.attempts + 1
+        outcome = await self._invoke(Invocation(event, claimed.rule_arn, target, payload, attempt))
+        now = self._clock.now()
+        step = next_step(
+            outcome, attempt, now - event.ingested_at, policy, now, self._rng, self._backoff
+        )
+        if isinstance(step, Complete):
+            self.counters.delivered += 1
+            return None
+        if isinstance(step, RetryAt):
+            self.counters.retried += 1
+            return DeliveryRetry(
+                claimed.id,
+                claimed.lease_until,
+                step.at,
+                attempt,
+                outcome.error_code,
+                outcome.error_message,
+            )
+        return await self._dead_letter(claimed, target, step, attempt)
+
+    def _payload(self, claimed: ClaimedDelivery, target: Target) -> str:
+        compiled = self._compiled_input(target)
+        if isinstance(compiled, WholeEvent):
+            # The stored body is the envelope in AWS's key order, exactly what rendering makes.
+            return claimed.event.body.decode()
+        context = RenderContext(
+            claimed.rule_arn, _rule_name(claimed.rule_arn), claimed.event.ingested_at
+        )
+        return render_input(compiled, jsontext.loads(claimed.event.body), context)
+
+    def _compiled_input(self, target: Target) -> TargetInput:
+        # By identity: a Target holds dicts, so it cannot be hashed; keeping the Target in the
+        # entry keeps its id from being reused while the entry exists.
+        cached = self._inputs.get(id(target))
+        if cached is not None and cached[0] is target:
+            return cached[1]
+        spec = target.input_transformer
+        compiled = compile_target_input(
+            target.id,
+            input=target.input,
+            input_path=target.input_path,
+            input_transformer=None
+            if spec is None
+            else InputTransformer(template=spec.template, paths_map=spec.paths_map),
+        )
+        if len(self._inputs) >= _MAX_CACHED_INPUTS:
+            self._inputs.clear()
+        self._inputs[id(target)] = (target, compiled)
+        return compiled
+
+    async def _invoke(self, invocation: Invocation) -> Outcome:
+        self.counters.attempts += 1
+        target = self._targets.get(target_kind(invocation.target.arn), self._unsupported)
+        try:
+            async with asyncio.timeout(self._invoke_timeout):
+                return await target.invoke(invocation)
+        except TimeoutError:
+            message = f"the target did not answer within {self._invoke_timeout:g} s"
+            return Outcome.failure("TIMEOUT", message, retryable=True)
+        except Exception as error:  # targets must not raise; one that does is retried
+            log.exception("target %s raised", invocation.target.arn)
+            return Outcome.failure("INTERNAL_FAILURE", repr(error), retryable=True)
+
+    async def _dead_letter(
+        self, claimed: ClaimedDelivery, target: Target, verdict: DeadLetter, attempts: int
+    ) -> _Settlement:
+        queue_arn = target.dead_letter_arn
+        if queue_arn is None:
+            self.counters.dropped += 1
+            return None
+        message = dead_letter_message(claimed.event, claimed.rule_arn, target, verdict, attempts)
+        if self._dead_letters is None:
+            log.warning("no queues on this node: dead letter for %s dropped", queue_arn)
+            self.counters.dead_letter_failed += 1
+            return None
+        try:
+            await self._dead_letters.send_to_queue(
+                queue_arn, message.body, attributes=message.attributes
+            )
+        except ResourceNotFound:
+            log.warning(
+                "dead-letter queue %s does not exist: event %s dropped", queue_arn, claimed.event.id
+            )
+            self.counters.dead_letter_failed += 1
+            return None
+        except Exception:
+            # Not a missing queue: keep the event; the delivery is tried again after a backoff.
+            log.exception("dead-lettering event %s to %s failed", claimed.event.id, queue_arn)
+            due = self._clock.now() + timedelta(
+                seconds=retry_delay(attempts, self._backoff, self._rng)
+            )
+            return DeliveryRetry(
+                claimed.id,
+                claimed.lease_until,
+                due,
+                attempts,
+                verdict.error_code,
+                verdict.error_message,
+            )
+        self.counters.dead_lettered += 1
+        return None
+
+    def _release(self, claimed: ClaimedDelivery, *, delay: float = 0.0) -> DeliveryRetry:
+        """Give the delivery back without counting an attempt, due after ``delay`` seconds."""
+        return DeliveryRetry(
+            claimed.id,
+            claimed.lease_until,
+            self._clock.now() + timedelta(seconds=delay),
+            claimed.attempts,
+            claimed.error_code,
+            claimed.error_message,
+        )
+
+    # --- settling --------------------------------------------------------------------------------
+    def _settle(self, delivery_id: int, settlement: _Settlement) -> None:
+        if settlement is None:
+            self._done.append(delivery_id)
+        else:
+            self._again.append(settlement)
+        self._unsettled.set()
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self._unsettled.wait()
+            self._unsettled.clear()
+            await self._flush()
+            if self._closing and not self._done and not self._again:
+                return
+
+    async def _flush(self) -> None:
+        """Write the results gathered so far; while a write runs, the next ones gather."""
+        done, self._done = self._done, []
+        again, self._again = self._again, []
+        if not done and not again:
+            return
+        writes: list[Coroutine[Any, Any, object]] = []
+        if done:
+            writes.append(self._store.complete_deliveries(done))
+        if again:
+            writes.append(self._store.retry_deliveries(again))
+        for result in await asyncio.gather(*writes, return_exceptions=True):
+            if isinstance(result, BaseException):
+                # The leases run out and the deliveries are attempted again: late, not lost.
+                log.error("settling %d deliveries failed", len(done) + len(again), exc_info=result)
+        self._in_flight -= len(done) + len(again)
+        self._wakeup.set()
+
+
+async def _finish(task: asyncio.Task[None], seconds: float) -> None:
+    """Wait for a background task to end by itself, cancelling it after ``seconds``."""
+    _, pending = await asyncio.wait({task}, timeout=seconds)
+    if pending:
+        log.warning("%s did not end within %ss: cancelled", task.get_name(), seconds)
+        task.cancel()
+    # gather, not await: the task's own cancellation is a result here, while a cancellation
+    # of the caller still propagates.
+    [result] = await asyncio.gather(task, return_exceptions=True)
+    if isinstance(result, Exception):
+        log.error("%s failed", task.get_name(), exc_info=result)
+
+
+def _rule_name(rule_arn: str) -> str:
+    # .../rule/<name> on the default bus, .../rule/<bus>/<name> on others.
+    return rule_arn.rpartition("/")[2]

@@ -1,0 +1,205 @@
+"""Queue attributes: SQS's names and string values <-> ``QueueSettings`` (sqs.md section 2.2).
+
+The attribute names are the queue's documented vocabulary (what CreateQueue, CloudFormation and
+GetQueueAttributes all use), so settings are read and shown by them here, in one table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+from busway import jsontext
+from busway.service.queue_errors import (
+    InvalidAttributeName,
+    InvalidAttributeValue,
+    InvalidParameterValue,
+)
+from busway.store.queues import Queue, QueueCounts, QueueSettings, RedrivePolicy
+
+__all__ = ["apply_attributes", "differing_attribute", "queue_attributes"]
+
+Parse = Callable[[str, str], Any]
+
+
+def _integer(low: int, high: int) -> Parse:
+    def parse(name: str, text: str) -> int:
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
+        return int(text)
+
+    return parse
+
+
+def _boolean(name: str, text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
+    return text.lower() == "true"
+
+
+def _one_of(*allowed: str) -> Parse:
+    def parse(name: str, text: str) -> str:
+        if text not in allowed:
+            raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
+        return text
+
+    return parse
+
+
+def _text_or_none(name: str, text: str) -> str | None:
+    return text or None  # "" removes the attribute
+
+
+def _redrive_policy(name: str, text: str) -> RedrivePolicy | None:
+    if not text:
+        return None
+    invalid = f"Value {text} for parameter RedrivePolicy is invalid. Reason: "
+    try:
+        value = jsontext.loads(text)
+    except (jsontext.JSONDecodeError, ValueError):
+        raise InvalidParameterValue(invalid + "Redrive policy is not a valid JSON map.") from None
+    if not isinstance(value, dict) or not isinstance(value.get("deadLetterTargetArn"), str):
+        raise InvalidParameterValue(
+            invalid + "Redrive policy does not contain mandatory attribute: deadLetterTargetArn."
+        )
+    count = value.get("maxReceiveCount")
+    if isinstance(count, str) and count.isdigit():
+        count = int(count)
+    if isinstance(count, bool) or not isinstance(count, int | Decimal) or not 1 <= count <= 1000:
+        raise InvalidParameterValue(
+            invalid + f"Invalid value for maxReceiveCount: {count}, "
+            "valid values are from 1 to 1000 both inclusive."
+        )
+    return RedrivePolicy(value["deadLetterTargetArn"], int(count))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Attribute:
+    field: str  # of QueueSettings
+    parse: Parse
+    fifo_only: bool = False
+
+
+_SETTABLE: Final[dict[str, _Attribute]] = {
+    "DelaySeconds": _Attribute("delay_seconds", _integer(0, 900)),
+    "MaximumMessageSize": _Attribute("maximum_message_size", _integer(1024, 1_048_576)),
+    "MessageRetentionPeriod": _Attribute("retention_seconds", _integer(60, 1_209_600)),
+    "ReceiveMessageWaitTimeSeconds": _Attribute("receive_wait_seconds", _integer(0, 20)),
+    "VisibilityTimeout": _Attribute("visibility_timeout", _integer(0, 43_200)),
+    "Policy": _Attribute("policy", _text_or_none),
+    "RedrivePolicy": _Attribute("redrive_policy", _redrive_policy),
+    "RedriveAllowPolicy": _Attribute("redrive_allow_policy", _text_or_none),
+    "ContentBasedDeduplication": _Attribute("content_based_deduplication", _boolean, True),
+    "DeduplicationScope": _Attribute("deduplication_scope", _one_of("queue", "messageGroup"), True),
+    "FifoThroughputLimit": _Attribute(
+        "fifo_throughput_limit", _one_of("perQueue", "perMessageGroupId"), True
+    ),
+    "SqsManagedSseEnabled": _Attribute("sqs_managed_sse", _boolean),
+    "KmsMasterKeyId": _Attribute("kms_master_key_id", _text_or_none),
+    "KmsDataKeyReusePeriodSeconds": _Attribute("kms_data_key_reuse_seconds", _integer(60, 86_400)),
+}
+_READ_ONLY: Final = (
+    "QueueArn",
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+    "CreatedTimestamp",
+    "LastModifiedTimestamp",
+)
+_FIFO: Final = "FifoQueue"
+
+
+def apply_attributes(
+    settings: QueueSettings, attributes: Mapping[str, str], *, creating: bool
+) -> QueueSettings:
+    """``settings`` changed by ``attributes``; FifoQueue may be given only when ``creating``."""
+    changes: dict[str, Any] = {}
+    fifo = settings.fifo
+    if _FIFO in attributes:
+        wanted = _boolean(_FIFO, attributes[_FIFO])
+        if not creating and wanted != settings.fifo:
+            raise InvalidAttributeValue(
+                "Invalid value for the parameter FifoQueue. "
+                "Reason: Modifying queue type is not supported."
+            )
+        fifo = changes["fifo"] = wanted
+    for name, text in attributes.items():
+        if name == _FIFO:
+            continue
+        attribute = _SETTABLE.get(name)
+        if attribute is None:
+            raise InvalidAttributeName(f"Unknown Attribute {name}.")
+        if attribute.fifo_only and not fifo:
+            raise InvalidAttributeName(
+                f"You can specify the {name} only when FifoQueue is set to true."
+            )
+        changes[attribute.field] = attribute.parse(name, text)
+    return dataclasses.replace(settings, **changes)
+
+
+def differing_attribute(settings: QueueSettings, attributes: Mapping[str, str]) -> str | None:
+    """The first attribute whose value differs from ``settings``, for an idempotent create."""
+    for name, text in attributes.items():
+        if apply_attributes(settings, {name: text}, creating=True) != settings:
+            return name
+    return None
+
+
+def _epoch_seconds(queue: Queue, attribute: str) -> str:
+    moment = queue.created_at if attribute == "CreatedTimestamp" else queue.modified_at
+    return str(int(moment.timestamp()))
+
+
+def _shown(settings: QueueSettings) -> dict[str, str]:
+    shown = {
+        "DelaySeconds": str(settings.delay_seconds),
+        "MaximumMessageSize": str(settings.maximum_message_size),
+        "MessageRetentionPeriod": str(settings.retention_seconds),
+        "ReceiveMessageWaitTimeSeconds": str(settings.receive_wait_seconds),
+        "VisibilityTimeout": str(settings.visibility_timeout),
+        "SqsManagedSseEnabled": str(settings.sqs_managed_sse).lower(),
+    }
+    optional = {
+        "Policy": settings.policy,
+        "RedriveAllowPolicy": settings.redrive_allow_policy,
+        "KmsMasterKeyId": settings.kms_master_key_id,
+    }
+    shown.update({name: value for name, value in optional.items() if value is not None})
+    if settings.kms_master_key_id is not None:
+        shown["KmsDataKeyReusePeriodSeconds"] = str(settings.kms_data_key_reuse_seconds)
+    if settings.redrive_policy is not None:
+        policy = settings.redrive_policy
+        shown["RedrivePolicy"] = jsontext.dumps(
+            {
+                "deadLetterTargetArn": policy.dead_letter_arn,
+                "maxReceiveCount": policy.max_receive_count,
+            }
+        )
+    if settings.fifo:
+        shown[_FIFO] = "true"
+        shown["ContentBasedDeduplication"] = str(settings.content_based_deduplication).lower()
+        shown["DeduplicationScope"] = settings.deduplication_scope
+        shown["FifoThroughputLimit"] = settings.fifo_throughput_limit
+    return shown
+
+
+def queue_attributes(queue: Queue, counts: QueueCounts, names: Iterable[str]) -> dict[str, str]:
+    """The attributes asked for (``All`` for every one present); unknown names are refused."""
+    wanted = set(names)
+    for name in wanted:
+        if name != "All" and name != _FIFO and name not in _SETTABLE and name not in _READ_ONLY:
+            raise InvalidAttributeName(f"Unknown Attribute {name}.")
+    computed = {
+        "QueueArn": queue.arn,
+        "ApproximateNumberOfMessages": str(counts.visible),
+        "ApproximateNumberOfMessagesNotVisible": str(counts.in_flight),
+        "ApproximateNumberOfMessagesDelayed": str(counts.delayed),
+        "CreatedTimestamp": _epoch_seconds(queue, "CreatedTimestamp"),
+        "LastModifiedTimestamp": _epoch_seconds(queue, "LastModifiedTimestamp"),
+    }
+    every = {**computed, **_shown(queue.settings)}
+    if "All" in wanted:
+        return every
+    return {name: value for name, value in every.items() if name in wanted}

@@ -1,0 +1,166 @@
+"""What a message may be: the checks SendMessage applies before anything is stored (sqs.md 2.1,
+2.4), and the requests and results of sending and receiving."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from busway.service.queue_errors import (
+    InvalidMessageContents,
+    InvalidParameterValue,
+    MissingParameter,
+)
+from busway.store.queues import MessageAttribute, QueueMessage, QueueSettings
+
+__all__ = [
+    "MAX_ATTRIBUTES",
+    "MAX_DELAY_SECONDS",
+    "Received",
+    "SendRequest",
+    "SendResult",
+    "check_send",
+    "message_size",
+]
+
+MAX_ATTRIBUTES: Final = 10
+MAX_DELAY_SECONDS: Final = 900
+_BODY: Final = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
+_ATTRIBUTE_NAME: Final = re.compile(r"[A-Za-z0-9_.\-]{1,256}")
+_FIFO_ID: Final = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
+_TYPES: Final = ("String", "Number", "Binary")
+_MAX_TYPE_CHARS: Final = 256
+
+
+@dataclass(frozen=True, slots=True)
+class SendRequest:
+    body: str
+    delay_seconds: int | None = None  # None: the queue's
+    attributes: Mapping[str, MessageAttribute] = field(default_factory=dict)
+    system_attributes: Mapping[str, MessageAttribute] = field(default_factory=dict)
+    group_id: str | None = None
+    deduplication_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    message_id: str
+    body_md5: str
+    attributes_md5: str | None
+    system_attributes_md5: str | None
+    sequence_number: str | None  # FIFO only
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    message: QueueMessage
+    receipt_handle: str
+
+
+def message_size(request: SendRequest) -> int:
+    """UTF-8 bytes of the body and of every attribute's name, type and value."""
+    size = len(request.body.encode("utf-8"))
+    for name, attribute in request.attributes.items():
+        size += len(name.encode("utf-8")) + len(attribute.data_type.encode("utf-8"))
+        size += len((attribute.string_value or "").encode("utf-8"))
+        size += len(attribute.binary_value or b"")
+    return size
+
+
+def check_send(request: SendRequest, settings: QueueSettings) -> None:
+    """Raise the error AWS gives for a message this queue cannot take."""
+    if not request.body:
+        raise MissingParameter.named("MessageBody")
+    if _BODY.fullmatch(request.body) is None:
+        raise InvalidMessageContents(
+            "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | "
+            "#x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
+        )
+    _check_delay(request, settings)
+    _check_attributes(request.attributes)
+    if message_size(request) > settings.maximum_message_size:
+        raise InvalidParameterValue(
+            "One or more parameters are invalid. Reason: Message must be shorter than "
+            f"{settings.maximum_message_size} bytes."
+        )
+    if settings.fifo:
+        _check_fifo(request, settings)
+    elif request.deduplication_id is not None:
+        raise InvalidParameterValue(
+            f"Value {request.deduplication_id} for parameter MessageDeduplicationId is invalid. "
+            "Reason: The request includes a parameter that is not valid for this queue type."
+        )
+
+
+def _check_delay(request: SendRequest, settings: QueueSettings) -> None:
+    delay = request.delay_seconds
+    if delay is None:
+        return
+    if not 0 <= delay <= MAX_DELAY_SECONDS:
+        raise InvalidParameterValue(
+            f"Value {delay} for parameter DelaySeconds is invalid. "
+            "Reason: DelaySeconds must be >= 0 and <= 900."
+        )
+    if settings.fifo and delay != 0:
+        raise InvalidParameterValue(
+            f"Value {delay} for parameter DelaySeconds is invalid. "
+            "Reason: The request include parameter that is not valid for this queue type."
+        )
+
+
+def _check_fifo(request: SendRequest, settings: QueueSettings) -> None:
+    if request.group_id is None:
+        raise MissingParameter.named("MessageGroupId")
+    for parameter, value in (
+        ("MessageGroupId", request.group_id),
+        ("MessageDeduplicationId", request.deduplication_id),
+    ):
+        if value is not None and _FIFO_ID.fullmatch(value) is None:
+            raise InvalidParameterValue(
+                f"Value {value} for parameter {parameter} is invalid. Reason: It can only "
+                "contain alphanumeric characters and punctuation, at most 128 characters."
+            )
+    if request.deduplication_id is None and not settings.content_based_deduplication:
+        raise InvalidParameterValue(
+            "The queue should either have ContentBasedDeduplication enabled or "
+            "MessageDeduplicationId provided explicitly"
+        )
+
+
+def _check_attributes(attributes: Mapping[str, MessageAttribute]) -> None:
+    if len(attributes) > MAX_ATTRIBUTES:
+        raise InvalidParameterValue(
+            f"Number of message attributes [{len(attributes)}] exceeds the allowed maximum "
+            f"[{MAX_ATTRIBUTES}]."
+        )
+    for name, attribute in attributes.items():
+        _check_attribute_name(name)
+        _check_attribute_value(name, attribute)
+
+
+def _check_attribute_name(name: str) -> None:
+    lowered = name.lower()
+    if (
+        _ATTRIBUTE_NAME.fullmatch(name) is None
+        or lowered.startswith(("aws.", "amazon."))
+        or name.startswith(".")
+        or name.endswith(".")
+        or ".." in name
+    ):
+        raise InvalidParameterValue(f"Message (user) attribute name '{name}' is invalid.")
+
+
+def _check_attribute_value(name: str, attribute: MessageAttribute) -> None:
+    base = attribute.data_type.split(".", 1)[0]
+    if base not in _TYPES or len(attribute.data_type) > _MAX_TYPE_CHARS:
+        raise InvalidParameterValue(
+            f"The type of message (user) attribute '{name}' is invalid. You must use only the "
+            "following supported type prefixes: Binary, Number, String."
+        )
+    value_empty = not attribute.binary_value if base == "Binary" else not attribute.string_value
+    if value_empty:
+        raise InvalidParameterValue(
+            f"Message (user) attribute '{name}' must contain a non-empty value of type '{base}'."
+        )

@@ -1,0 +1,413 @@
+"""``QueueService``: busway's durable queues, as the SQS API and EventBridge targets use them.
+
+Queues live per (account, region) and are named by their ARN ``arn:aws:sqs:<region>:<account>:
+<name>``. Receives long-poll on ``QueueWaiters``; everything else is one store call or two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Final
+
+from busway.clock import Clock
+from busway.model import Scope
+from busway.service.paging import Page, decode_token, page_of
+from busway.service.queue_attributes import (
+    apply_attributes,
+    differing_attribute,
+    queue_attributes,
+)
+from busway.service.queue_checksums import attributes_md5, body_md5, content_dedup_id
+from busway.service.queue_errors import (
+    InvalidParameterValue,
+    PurgeQueueInProgress,
+    QueueDoesNotExist,
+    QueueError,
+    QueueNameExists,
+)
+from busway.service.queue_messages import Received, SendRequest, SendResult, check_send
+from busway.service.queue_names import check_queue_name, queue_arn, split_queue_arn
+from busway.service.queue_receipts import parse_receipt_handle, receipt_handle
+from busway.service.queue_waiters import QueueWaiters
+from busway.store.queues import (
+    MessageAttribute,
+    Outgoing,
+    Queue,
+    QueueMessage,
+    QueueSettings,
+    QueueStore,
+    ReceiveRequest,
+    Redrive,
+    Sent,
+)
+
+__all__ = ["MAX_VISIBILITY_SECONDS", "QueueService", "ReceiveOptions"]
+
+MAX_VISIBILITY_SECONDS: Final = 43_200
+MAX_RECEIVE: Final = 10
+MAX_WAIT_SECONDS: Final = 20
+_LIST_LIMIT: Final = 1000
+_DEDUP_WINDOW: Final = timedelta(minutes=5)
+_PURGE_INTERVAL: Final = timedelta(seconds=60)
+# A wake-up for a message that turns visible is never scheduled sooner than this.
+_MIN_TIMER_SECONDS: Final = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiveOptions:
+    max_messages: int = 1
+    wait_seconds: int | None = None  # None: the queue's ReceiveMessageWaitTimeSeconds
+    visibility_timeout: int | None = None  # None: the queue's
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class QueueService:
+    def __init__(
+        self,
+        store: QueueStore,
+        clock: Clock,
+        *,
+        ids: Callable[[], str] = _new_id,
+        max_waiters: int = 10_000,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._ids = ids
+        self._waiters = QueueWaiters(max_waiters=max_waiters)
+
+    def close(self) -> None:
+        """Answer every long poll now, and every later one at once (node shutdown)."""
+        self._waiters.close()
+
+    # --- queues ----------------------------------------------------------------------------------
+    async def create_queue(
+        self,
+        scope: Scope,
+        name: str,
+        attributes: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Queue:
+        """Idempotent for the same attributes; QueueNameExists when one differs."""
+        attributes = attributes or {}
+        check_queue_name(name, fifo=attributes.get("FifoQueue", "").lower() == "true")
+        existing = await self._store.get_queue(scope, name)
+        if existing is not None:
+            return _same_queue(existing, attributes)
+        settings = apply_attributes(QueueSettings(), attributes, creating=True)
+        await self._check_redrive(scope, settings)
+        now = self._clock.now()
+        arn = queue_arn(scope, name)
+        queue = Queue(scope, name, arn, settings, now, now, dict(tags or {}))
+        if not await self._store.create_queue(queue):  # created meanwhile by another request
+            return _same_queue(await self.get_queue(scope, name), attributes)
+        return queue
+
+    async def get_queue(self, scope: Scope, name: str) -> Queue:
+        queue = await self._store.get_queue(scope, name)
+        if queue is None:
+            raise QueueDoesNotExist
+        return queue
+
+    async def list_queues(
+        self,
+        scope: Scope,
+        *,
+        prefix: str | None = None,
+        next_token: str | None = None,
+        limit: int | None = None,
+    ) -> Page[Queue]:
+        """Without ``limit``: up to 1000 queues and never a token, as SQS does."""
+        after = decode_token(next_token)
+        fetch = _LIST_LIMIT if limit is None else limit + 1
+        found = await self._store.list_queues(scope, prefix=prefix, after=after, limit=fetch)
+        if limit is None:
+            return Page(found)
+        return page_of(found, limit, lambda queue: queue.name)
+
+    async def delete_queue(self, scope: Scope, name: str) -> None:
+        if not await self._store.delete_queue(scope, name):
+            raise QueueDoesNotExist
+        self._waiters.wake((scope, name))
+
+    async def attributes(self, scope: Scope, name: str, names: Sequence[str]) -> dict[str, str]:
+        queue = await self.get_queue(scope, name)
+        if not names:
+            return {}
+        counts = await self._store.counts(scope, name, self._clock.now())
+        return queue_attributes(queue, counts, names)
+
+    async def set_attributes(self, scope: Scope, name: str, attributes: Mapping[str, str]) -> None:
+        queue = await self.get_queue(scope, name)
+        settings = apply_attributes(queue.settings, attributes, creating=False)
+        await self._check_redrive(scope, settings)
+        await self._store.update_queue(
+            replace(queue, settings=settings, modified_at=self._clock.now())
+        )
+
+    async def tag(self, scope: Scope, name: str, tags: Mapping[str, str]) -> None:
+        queue = await self.get_queue(scope, name)
+        await self._store.update_queue(replace(queue, tags={**queue.tags, **tags}))
+
+    async def untag(self, scope: Scope, name: str, keys: Sequence[str]) -> None:
+        queue = await self.get_queue(scope, name)
+        kept = {key: value for key, value in queue.tags.items() if key not in keys}
+        await self._store.update_queue(replace(queue, tags=kept))
+
+    async def purge(self, scope: Scope, name: str) -> None:
+        queue = await self.get_queue(scope, name)
+        now = self._clock.now()
+        if queue.last_purged_at is not None and now - queue.last_purged_at < _PURGE_INTERVAL:
+            raise PurgeQueueInProgress(
+                f"Only one PurgeQueue operation on {name} is allowed every 60 seconds."
+            )
+        await self._store.update_queue(replace(queue, last_purged_at=now))
+        await self._store.purge(scope, name)
+
+    async def dead_letter_sources(self, scope: Scope, name: str) -> list[Queue]:
+        """Queues of the scope whose RedrivePolicy names this queue (at most 1000)."""
+        queue = await self.get_queue(scope, name)
+        every = await self._store.list_queues(scope, limit=_LIST_LIMIT)
+        return [
+            source
+            for source in every
+            if source.settings.redrive_policy is not None
+            and source.settings.redrive_policy.dead_letter_arn == queue.arn
+        ]
+
+    async def _check_redrive(self, scope: Scope, settings: QueueSettings) -> None:
+        policy = settings.redrive_policy
+        if policy is None:
+            return
+        reason = "Value for parameter RedrivePolicy is invalid. Reason: "
+        parts = split_queue_arn(policy.dead_letter_arn)
+        target = None if parts is None or parts[0] != scope else await self._store.get_queue(*parts)
+        if target is None:
+            raise InvalidParameterValue(reason + "Dead letter target does not exist.")
+        if target.settings.fifo != settings.fifo:
+            raise InvalidParameterValue(
+                reason + "Dead-letter queue must be same type of queue as the source."
+            )
+
+    # --- sending ---------------------------------------------------------------------------------
+    async def send(
+        self, scope: Scope, name: str, request: SendRequest, *, sender_id: str
+    ) -> SendResult:
+        (result,) = await self.send_batch(scope, name, [request], sender_id=sender_id)
+        if isinstance(result, QueueError):
+            raise result
+        return result
+
+    async def send_batch(
+        self, scope: Scope, name: str, requests: Sequence[SendRequest], *, sender_id: str
+    ) -> list[SendResult | QueueError]:
+        """One result per request, in order: a request the queue refuses fails alone."""
+        queue = await self.get_queue(scope, name)
+        now = self._clock.now()
+        checked: list[Outgoing | QueueError] = []
+        for request in requests:
+            try:
+                check_send(request, queue.settings)
+            except QueueError as error:
+                checked.append(error)
+            else:
+                checked.append(self._outgoing(queue, request, now, sender_id))
+        outgoing = [item for item in checked if isinstance(item, Outgoing)]
+        sent = iter(await self._append(queue, outgoing, now) if outgoing else [])
+        return [
+            item if isinstance(item, QueueError) else _send_result(queue, item.message, next(sent))
+            for item in checked
+        ]
+
+    async def _append(self, queue: Queue, outgoing: list[Outgoing], now: datetime) -> list[Sent]:
+        sent = await self._store.send(
+            queue.scope, queue.name, outgoing, dedup_since=now - _DEDUP_WINDOW
+        )
+        if sent is None:
+            raise QueueDoesNotExist
+        self._waiters.wake((queue.scope, queue.name))
+        return sent
+
+    def _outgoing(
+        self, queue: Queue, request: SendRequest, now: datetime, sender_id: str
+    ) -> Outgoing:
+        settings = queue.settings
+        delay = settings.delay_seconds if request.delay_seconds is None else request.delay_seconds
+        message = QueueMessage(
+            id=self._ids(),
+            body=request.body,
+            sent_at=now,
+            visible_at=now + timedelta(seconds=delay),
+            sender_id=sender_id,
+            attributes=dict(request.attributes),
+            system_attributes=dict(request.system_attributes),
+            group_id=request.group_id,
+            deduplication_id=request.deduplication_id,
+        )
+        if not settings.fifo:
+            return Outgoing(message)
+        dedup_id = request.deduplication_id or content_dedup_id(request.body)
+        message = replace(message, deduplication_id=dedup_id)
+        if settings.deduplication_scope == "messageGroup":
+            return Outgoing(message, f"group:{request.group_id}:{dedup_id}")
+        return Outgoing(message, f"queue:{dedup_id}")
+
+    async def send_to_queue(
+        self,
+        queue_arn: str,
+        body: str,
+        *,
+        attributes: Mapping[str, str] | None = None,
+        message_group_id: str | None = None,
+        deduplication_id: str | None = None,
+    ) -> None:
+        """The ``QueueSender`` of queue targets and dead-letter queues; string attributes."""
+        parts = split_queue_arn(queue_arn)
+        if parts is None:
+            raise QueueDoesNotExist
+        scope, name = parts
+        request = SendRequest(
+            body=body,
+            attributes={
+                key: MessageAttribute("String", value) for key, value in (attributes or {}).items()
+            },
+            group_id=message_group_id,
+            deduplication_id=deduplication_id,
+        )
+        await self.send(scope, name, request, sender_id=scope.account)
+
+    # --- receiving -------------------------------------------------------------------------------
+    async def receive(self, scope: Scope, name: str, options: ReceiveOptions) -> list[Received]:
+        """Messages now, or, on a long poll, as soon as one arrives or the wait is over."""
+        queue = await self.get_queue(scope, name)
+        wait = options.wait_seconds
+        if wait is None:
+            wait = queue.settings.receive_wait_seconds
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        key = (scope, name)
+        while True:
+            woken = self._waiters.watch(key)
+            received = await self._receive_once(queue, options)
+            remaining = deadline - loop.time()
+            if received or remaining <= 0 or not self._waiters.can_wait():
+                return received
+            await self._waiters.wait(woken, await self._timer(scope, name, remaining))
+            queue = await self.get_queue(scope, name)  # deleted or changed while waiting
+
+    async def _timer(self, scope: Scope, name: str, remaining: float) -> float:
+        """How long to sleep: until the wait ends or a delayed or in-flight message shows."""
+        now = self._clock.now()
+        next_at = await self._store.next_visible_at(scope, name, now)
+        if next_at is None:
+            return remaining
+        return min(remaining, max((next_at - now).total_seconds(), _MIN_TIMER_SECONDS))
+
+    async def _receive_once(self, queue: Queue, options: ReceiveOptions) -> list[Received]:
+        settings = queue.settings
+        now = self._clock.now()
+        visibility = options.visibility_timeout
+        if visibility is None:
+            visibility = settings.visibility_timeout
+        request = ReceiveRequest(
+            now=now,
+            max_messages=options.max_messages,
+            visible_until=now + timedelta(seconds=visibility),
+            receipts=[self._ids() for _ in range(options.max_messages)],
+            fifo=settings.fifo,
+            expired_before=now - timedelta(seconds=settings.retention_seconds),
+            redrive=_redrive(queue),
+        )
+        taken = await self._store.receive(queue.scope, queue.name, request)
+        return [
+            Received(
+                message, receipt_handle(queue.scope, queue.name, message.id, message.receipt or "")
+            )
+            for message in taken
+        ]
+
+    # --- after a receive -------------------------------------------------------------------------
+    async def delete_message(self, scope: Scope, name: str, handle: str) -> None:
+        queue = await self.get_queue(scope, name)
+        receipt = parse_receipt_handle(handle, scope, name)
+        message = await self._store.get_message(scope, name, receipt.message_id)
+        if message is None:
+            return  # deleted already: a stale handle still succeeds
+        now = self._clock.now()
+        if queue.settings.fifo and (message.receipt != receipt.token or message.visible_at <= now):
+            raise InvalidParameterValue(
+                f"Value {handle} for parameter ReceiptHandle is invalid. "
+                "Reason: The receipt handle has expired."
+            )
+        await self._store.delete_message(scope, name, receipt.message_id)
+
+    async def change_visibility(self, scope: Scope, name: str, handle: str, seconds: int) -> None:
+        """Hide the received message for ``seconds`` from now; 0 shows it at once."""
+        await self.get_queue(scope, name)
+        receipt = parse_receipt_handle(handle, scope, name)
+        _check_visibility(seconds)
+        message = await self._store.get_message(scope, name, receipt.message_id)
+        now = self._clock.now()
+        if message is None or message.receipt != receipt.token or message.visible_at <= now:
+            raise InvalidParameterValue(
+                f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not "
+                "exist or is not available for visibility timeout change."
+            )
+        received_at = message.received_at or now
+        if (now - received_at).total_seconds() + seconds > MAX_VISIBILITY_SECONDS:
+            raise InvalidParameterValue(
+                f"Value {seconds} for parameter VisibilityTimeout is invalid. Reason: Total "
+                "VisibilityTimeout for the message is beyond the limit [43200 seconds]"
+            )
+        visible_at = now + timedelta(seconds=seconds)
+        await self._store.set_visible_at(scope, name, message.id, receipt.token, visible_at)
+        if seconds == 0:
+            self._waiters.wake((scope, name))
+
+
+def _check_visibility(seconds: int) -> None:
+    if not 0 <= seconds <= MAX_VISIBILITY_SECONDS:
+        raise InvalidParameterValue(
+            f"Value {seconds} for parameter VisibilityTimeout is invalid. "
+            "Reason: Must be >= 0 and <= 43200, if provided."
+        )
+
+
+def _same_queue(existing: Queue, attributes: Mapping[str, str]) -> Queue:
+    differing = differing_attribute(existing.settings, attributes)
+    if differing is not None:
+        raise QueueNameExists(
+            "A queue already exists with the same name and a different value for attribute "
+            f"{differing}"
+        )
+    return existing
+
+
+def _redrive(queue: Queue) -> Redrive | None:
+    policy = queue.settings.redrive_policy
+    parts = None if policy is None else split_queue_arn(policy.dead_letter_arn)
+    if policy is None or parts is None:
+        return None
+    return Redrive(policy.max_receive_count, parts[0], parts[1], queue.arn)
+
+
+def _send_result(queue: Queue, message: QueueMessage, sent: Sent) -> SendResult:
+    """A duplicate reports the original message's id and sequence number."""
+    return SendResult(
+        message_id=sent.message_id,
+        body_md5=body_md5(message.body),
+        attributes_md5=attributes_md5(message.attributes),
+        system_attributes_md5=attributes_md5(message.system_attributes),
+        sequence_number=sequence_number(sent.seq) if queue.settings.fifo else None,
+    )
+
+
+def sequence_number(seq: int) -> str:
+    """FIFO SequenceNumber: a 20-digit decimal that grows with every send, as AWS's do."""
+    return f"{seq:020d}"

@@ -1,0 +1,149 @@
+"""The SQS API over real HTTP (uvicorn in this process, SQLite in tmp_path), driven by real
+boto3 and the real aws CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import uvicorn
+
+from busway.api.app import App
+from busway.api.sqs import sqs_api
+from busway.clock import SystemClock
+from busway.service.queues import QueueService
+from busway.store.sqlite import SqliteDatabase
+from busway.store.sqlite.queues import SqliteQueueStore
+from tests.e2e.conftest import CLIENT_CONFIG, REGION, aws_cli, cli_json
+from tests.support.server import free_port
+
+ACCOUNT = "000000000000"
+_START_TIMEOUT_S = 15.0
+
+
+class _SqsServer:
+    def __init__(self, data: Path) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        database = SqliteDatabase(data / "busway.db", synchronous="NORMAL")
+        self.queues = QueueService(SqliteQueueStore(database), SystemClock())
+
+        async def stop() -> None:
+            self.queues.close()
+            await database.close()
+
+        app = App(
+            [sqs_api(self.queues)], account=ACCOUNT, on_startup=database.open, on_shutdown=stop
+        )
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, lifespan="on", log_level="warning"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._server.serve()), daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the SQS test server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=_START_TIMEOUT_S)
+
+
+@pytest.fixture(scope="module")
+def sqs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_SqsServer]:
+    server = _SqsServer(tmp_path_factory.mktemp("sqs"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sqs(sqs_server: _SqsServer) -> Any:
+    return boto3.client(
+        "sqs",
+        endpoint_url=sqs_server.endpoint,
+        region_name=REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=CLIENT_CONFIG,
+    )
+
+
+def test_boto3_round_trip_with_long_polling(sqs: Any, sqs_server: _SqsServer, unique: str) -> None:
+    url = sqs.create_queue(QueueName=unique, Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    assert url == f"{sqs_server.endpoint}/{ACCOUNT}/{unique}"
+    sender = threading.Timer(0.3, lambda: sqs.send_message(QueueUrl=url, MessageBody="hi"))
+    started = time.monotonic()
+    sender.start()
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10, AttributeNames=["All"])
+    sender.join()
+    assert time.monotonic() - started < 5
+    (message,) = got["Messages"]
+    assert message["Body"] == "hi"
+    assert message["Attributes"]["ApproximateReceiveCount"] == "1"
+    # visibility expires after 1 s: a long poll is woken by the timer, not by a send
+    again = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5, AttributeNames=["All"])
+    assert again["Messages"][0]["Attributes"]["ApproximateReceiveCount"] == "2"
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=again["Messages"][0]["ReceiptHandle"])
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)
+
+
+def test_boto3_exceptions_and_batches(sqs: Any, unique: str) -> None:
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist) as raised:
+        sqs.get_queue_url(QueueName=unique)
+    assert raised.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
+    url = sqs.create_queue(QueueName=unique)["QueueUrl"]
+    entries = [{"Id": f"m{i}", "MessageBody": f"body {i}"} for i in range(10)]
+    sent = sqs.send_message_batch(QueueUrl=url, Entries=entries)
+    assert len(sent["Successful"]) == 10
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in got) == sorted(f"body {i}" for i in range(10))
+    handles = [{"Id": f"d{i}", "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)]
+    assert len(sqs.delete_message_batch(QueueUrl=url, Entries=handles)["Successful"]) == 10
+    sqs.purge_queue(QueueUrl=url)
+    with pytest.raises(sqs.exceptions.PurgeQueueInProgress):
+        sqs.purge_queue(QueueUrl=url)
+    sqs.delete_queue(QueueUrl=url)
+
+
+def test_boto3_fifo_queue(sqs: Any, unique: str) -> None:
+    attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    url = sqs.create_queue(QueueName=f"{unique}.fifo", Attributes=attributes)["QueueUrl"]
+    for body in ("a1", "a2", "a1"):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="a")
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["a1", "a2"]
+
+
+def test_the_aws_cli_drives_queues(sqs_server: _SqsServer, unique: str) -> None:
+    endpoint = sqs_server.endpoint
+    url = cli_json(endpoint, "sqs", "create-queue", "--queue-name", unique)["QueueUrl"]
+    sent = cli_json(endpoint, "sqs", "send-message", "--queue-url", url, "--message-body", "hello")
+    assert sent["MD5OfMessageBody"] == "5d41402abc4b2a76b9719d911017c592"
+    got = cli_json(
+        endpoint, "sqs", "receive-message", "--queue-url", url, "--attribute-names", "All",
+        "--wait-time-seconds", "1",
+    )  # fmt: skip
+    assert got["Messages"][0]["Body"] == "hello"
+    attributes = cli_json(
+        endpoint, "sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "All"
+    )
+    assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
+    quiet = aws_cli(endpoint, "sqs", "get-queue-attributes", "--queue-url", url)
+    assert quiet.stdout.strip() == ""
+    missing = aws_cli(endpoint, "sqs", "get-queue-url", "--queue-name", f"{unique}x", check=False)
+    assert missing.returncode == 255
+    assert "(AWS.SimpleQueueService.NonExistentQueue)" in missing.stderr

@@ -1,0 +1,233 @@
+"""The CloudWatch Logs API as boto3 sees it: requests and answers through botocore."""
+
+from __future__ import annotations
+
+import pytest
+
+from busway.store.log_groups import NewLogEvent
+from tests.unit.logs.support import SCOPE, AwsError, LogsApi
+
+
+def put(api: LogsApi, group: str, stream: str, *pairs: tuple[int, str]) -> None:
+    events = [NewLogEvent(timestamp, message) for timestamp, message in pairs]
+    api.run(api.service.append(SCOPE, group, stream, events))
+
+
+def test_the_target_prefix_is_botocores(api: LogsApi) -> None:
+    assert api("CreateLogGroup", logGroupName="/app") == {}
+
+
+def test_create_and_describe_groups(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/b")
+    api("CreateLogGroup", logGroupName="/a")
+    groups = api("DescribeLogGroups")["logGroups"]
+    assert [g["logGroupName"] for g in groups] == ["/a", "/b"]
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:/a"
+    assert groups[0] == {
+        "logGroupName": "/a",
+        "creationTime": int(api.clock.now().timestamp() * 1000),
+        "metricFilterCount": 0,
+        "arn": f"{arn}:*",
+        "storedBytes": 0,
+        "logGroupClass": "STANDARD",
+        "logGroupArn": arn,
+    }
+
+
+def test_creating_twice_is_resource_already_exists(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    with pytest.raises(AwsError) as raised:
+        api("CreateLogGroup", logGroupName="/a")
+    assert (raised.value.status, raised.value.code) == (400, "ResourceAlreadyExistsException")
+    assert raised.value.message == "The specified log group already exists"
+
+
+def test_deleting_a_missing_group_is_resource_not_found(api: LogsApi) -> None:
+    with pytest.raises(AwsError) as raised:
+        api("DeleteLogGroup", logGroupName="/missing")
+    assert raised.value.code == "ResourceNotFoundException"
+    assert raised.value.message == "The specified log group does not exist."
+    api("CreateLogGroup", logGroupName="/a")
+    api("DeleteLogGroup", logGroupName="/a")
+    assert api("DescribeLogGroups")["logGroups"] == []
+
+
+def test_a_bad_group_name_is_a_validation_error(api: LogsApi) -> None:
+    with pytest.raises(AwsError) as raised:
+        api("CreateLogGroup", logGroupName="bad name")
+    assert raised.value.code == "ValidationException"
+    assert "at 'logGroupName' failed to satisfy constraint" in raised.value.message
+
+
+def test_describe_groups_pages_and_filters_by_prefix(api: LogsApi) -> None:
+    for name in ["/x/1", "/x/2", "/x/3", "/y"]:
+        api("CreateLogGroup", logGroupName=name)
+    first = api("DescribeLogGroups", logGroupNamePrefix="/x/", limit=2)
+    assert [g["logGroupName"] for g in first["logGroups"]] == ["/x/1", "/x/2"]
+    second = api(
+        "DescribeLogGroups", logGroupNamePrefix="/x/", limit=2, nextToken=first["nextToken"]
+    )
+    assert [g["logGroupName"] for g in second["logGroups"]] == ["/x/3"]
+    assert "nextToken" not in second
+    with pytest.raises(AwsError, match="InvalidParameterException"):
+        api("DescribeLogGroups", nextToken="garbage")
+
+
+def test_retention_policies(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    api("PutRetentionPolicy", logGroupName="/a", retentionInDays=14)
+    assert api("DescribeLogGroups")["logGroups"][0]["retentionInDays"] == 14
+    api("DeleteRetentionPolicy", logGroupName="/a")
+    assert "retentionInDays" not in api("DescribeLogGroups")["logGroups"][0]
+    with pytest.raises(AwsError) as raised:
+        api("PutRetentionPolicy", logGroupName="/a", retentionInDays=2)
+    assert raised.value.code == "InvalidParameterException"
+    assert "Value '2' at 'retentionInDays'" in raised.value.message
+    with pytest.raises(AwsError, match="ResourceNotFoundException"):
+        api("PutRetentionPolicy", logGroupName="/missing", retentionInDays=1)
+
+
+def test_streams_and_put_log_events(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    api("CreateLogStream", logGroupName="/a", logStreamName="s")
+    with pytest.raises(AwsError, match="ResourceAlreadyExistsException"):
+        api("CreateLogStream", logGroupName="/a", logStreamName="s")
+    with pytest.raises(AwsError, match="ResourceNotFoundException"):
+        api(
+            "PutLogEvents",
+            logGroupName="/a",
+            logStreamName="nope",
+            logEvents=[{"timestamp": 1, "message": "x"}],
+        )
+    api(
+        "PutLogEvents",
+        logGroupName="/a",
+        logStreamName="s",
+        logEvents=[{"timestamp": 5, "message": "hello"}],
+    )
+    (stream,) = api("DescribeLogStreams", logGroupName="/a")["logStreams"]
+    assert stream["logStreamName"] == "s"
+    assert (stream["firstEventTimestamp"], stream["lastEventTimestamp"]) == (5, 5)
+    assert stream["storedBytes"] == 5
+    assert stream["arn"] == "arn:aws:logs:us-east-1:123456789012:log-group:/a:log-stream:s"
+
+
+def test_describe_streams_orders_and_pages(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    put(api, "/a", "b", (3, "x"))
+    put(api, "/a", "a", (9, "x"))
+    put(api, "/a", "c", (1, "x"))
+    by_time = api("DescribeLogStreams", logGroupName="/a", orderBy="LastEventTime", descending=True)
+    assert [s["logStreamName"] for s in by_time["logStreams"]] == ["a", "b", "c"]
+    page = api("DescribeLogStreams", logGroupIdentifier="/a", limit=2)
+    assert [s["logStreamName"] for s in page["logStreams"]] == ["a", "b"]
+    rest = api("DescribeLogStreams", logGroupName="/a", limit=2, nextToken=page["nextToken"])
+    assert [s["logStreamName"] for s in rest["logStreams"]] == ["c"]
+    with pytest.raises(AwsError, match="InvalidParameterException"):
+        api(
+            "DescribeLogStreams",
+            logGroupName="/a",
+            orderBy="LastEventTime",
+            logStreamNamePrefix="a",
+        )
+    with pytest.raises(AwsError, match="ResourceNotFoundException"):
+        api("DescribeLogStreams", logGroupName="/missing")
+
+
+def test_get_log_events_from_the_head_and_onwards(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    put(api, "/a", "s", *[(t, f"m{t}") for t in range(1, 6)])
+    first = api("GetLogEvents", logGroupName="/a", logStreamName="s", startFromHead=True, limit=2)
+    assert [e["message"] for e in first["events"]] == ["m1", "m2"]
+    assert set(first["events"][0]) == {"timestamp", "message", "ingestionTime"}
+    forward = api(
+        "GetLogEvents", logGroupName="/a", logStreamName="s", nextToken=first["nextForwardToken"]
+    )
+    assert [e["message"] for e in forward["events"]] == ["m3", "m4", "m5"]
+    end = api(
+        "GetLogEvents", logGroupName="/a", logStreamName="s", nextToken=forward["nextForwardToken"]
+    )
+    assert end["events"] == []
+    assert end["nextForwardToken"] == forward["nextForwardToken"]  # the end: the same token
+
+
+def test_get_log_events_reads_the_newest_by_default_and_pages_back(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    put(api, "/a", "s", *[(t, f"m{t}") for t in range(1, 6)])
+    newest = api("GetLogEvents", logGroupName="/a", logStreamName="s", limit=2)
+    assert [e["message"] for e in newest["events"]] == ["m4", "m5"]
+    older = api(
+        "GetLogEvents",
+        logGroupName="/a",
+        logStreamName="s",
+        limit=2,
+        nextToken=newest["nextBackwardToken"],
+    )
+    assert [e["message"] for e in older["events"]] == ["m2", "m3"]
+    window = api(
+        "GetLogEvents",
+        logGroupName="/a",
+        logStreamName="s",
+        startTime=2,
+        endTime=4,
+        startFromHead=True,
+    )
+    assert [e["message"] for e in window["events"]] == ["m2", "m3"]
+
+
+def test_filter_log_events_across_streams(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    put(api, "/a", "s1", (1, "ERROR disk full"), (4, "ok"))
+    put(api, "/a", "s2", (2, "error lower"), (3, "ERROR again"))
+    found = api("FilterLogEvents", logGroupName="/a", filterPattern="ERROR")
+    assert [(e["logStreamName"], e["message"]) for e in found["events"]] == [
+        ("s1", "ERROR disk full"),
+        ("s2", "ERROR again"),
+    ]
+    assert set(found["events"][0]) == {
+        "logStreamName",
+        "timestamp",
+        "message",
+        "ingestionTime",
+        "eventId",
+    }
+    phrase = api("FilterLogEvents", logGroupName="/a", filterPattern='"disk full"')
+    assert [e["message"] for e in phrase["events"]] == ["ERROR disk full"]
+    timed = api("FilterLogEvents", logGroupName="/a", startTime=2, endTime=3)
+    assert [e["message"] for e in timed["events"]] == ["error lower", "ERROR again"]
+    named = api("FilterLogEvents", logGroupName="/a", logStreamNames=["s2"])
+    assert [e["message"] for e in named["events"]] == ["error lower", "ERROR again"]
+
+
+def test_filter_log_events_pages_with_next_token(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    put(api, "/a", "s", *[(t, f"m{t}") for t in range(1, 6)])
+    messages, params = [], {"logGroupName": "/a", "limit": 2}
+    while True:
+        page = api("FilterLogEvents", **params)
+        messages += [e["message"] for e in page["events"]]
+        if "nextToken" not in page:
+            break
+        params["nextToken"] = page["nextToken"]
+    assert messages == [f"m{t}" for t in range(1, 6)]
+
+
+def test_filter_log_events_by_group_arn(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    put(api, "/a", "s", (1, "x"))
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:/a:*"
+    assert len(api("FilterLogEvents", logGroupIdentifier=arn)["events"]) == 1
+
+
+def test_unsupported_filter_patterns_are_refused(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    for pattern in ['{ $.level = "ERROR" }', "?ERROR ?WARN", "-DEBUG"]:
+        with pytest.raises(AwsError, match="InvalidParameterException"):
+            api("FilterLogEvents", logGroupName="/a", filterPattern=pattern)
+
+
+def test_reading_needs_exactly_one_group_reference(api: LogsApi) -> None:
+    with pytest.raises(AwsError, match="InvalidParameterException"):
+        api("FilterLogEvents")
+    with pytest.raises(AwsError, match="ResourceNotFoundException"):
+        api("GetLogEvents", logGroupName="/missing", logStreamName="s")

@@ -1,0 +1,198 @@
+"""The SQS API as boto3 sees it: botocore serializes every request and parses every answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from busway.service.queue_checksums import attributes_md5
+from busway.store.queues import MessageAttribute
+from tests.unit.queues.wire import URL, Sqs, SqsError
+
+
+@pytest.fixture
+def sqs() -> Sqs:
+    return Sqs()
+
+
+def test_md5_of_attributes_matches_the_spec_vectors() -> None:
+    vectors = {
+        "attribName1": MessageAttribute("String", "attribValue 1"),
+        "customNumberTypeAttrib": MessageAttribute(
+            "Number.float", "4563442423554324324264524243.32543234"
+        ),
+        "binaryAttribute": MessageAttribute("Binary", binary_value=b"Hello binary world!"),
+    }
+    assert attributes_md5({"s": MessageAttribute("String", "v")}) == (
+        "f711c779386017be0858627ced765df3"
+    )
+    assert attributes_md5(vectors) == "c932db14a896c663f83c260297d594ff"
+    assert attributes_md5({}) is None
+
+
+def test_queue_lifecycle(sqs: Sqs) -> None:
+    url = sqs.create("orders")
+    assert url == f"{URL}/orders"
+    assert sqs("GetQueueUrl", QueueName="orders") == {"QueueUrl": url}
+    assert sqs("ListQueues", QueueNamePrefix="ord") == {"QueueUrls": [url]}
+    assert sqs("ListQueues", QueueNamePrefix="zzz") == {}
+    sqs("SetQueueAttributes", QueueUrl=url, Attributes={"VisibilityTimeout": "45"})
+    got = sqs("GetQueueAttributes", QueueUrl=url, AttributeNames=["VisibilityTimeout", "QueueArn"])
+    assert got == {
+        "Attributes": {
+            "VisibilityTimeout": "45",
+            "QueueArn": "arn:aws:sqs:us-east-1:123456789012:orders",
+        }
+    }
+    assert sqs("GetQueueAttributes", QueueUrl=url) == {}
+    sqs("TagQueue", QueueUrl=url, Tags={"env": "dev", "team": "a"})
+    sqs("UntagQueue", QueueUrl=url, TagKeys=["team"])
+    assert sqs("ListQueueTags", QueueUrl=url) == {"Tags": {"env": "dev"}}
+    sqs("DeleteQueue", QueueUrl=url)
+    with pytest.raises(SqsError) as raised:
+        sqs("DeleteQueue", QueueUrl=url)
+    assert (raised.value.status, raised.value.code, raised.value.shape) == (
+        400,
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "QueueDoesNotExist",
+    )
+
+
+def test_list_queues_pages_only_with_max_results(sqs: Sqs) -> None:
+    for name in ("a", "b", "c"):
+        sqs.create(name)
+    first = sqs("ListQueues", MaxResults=2)
+    assert first["QueueUrls"] == [f"{URL}/a", f"{URL}/b"]
+    rest = sqs("ListQueues", MaxResults=2, NextToken=first["NextToken"])
+    assert rest == {"QueueUrls": [f"{URL}/c"]}
+    assert "NextToken" not in sqs("ListQueues")
+
+
+def test_send_receive_delete_with_attributes(sqs: Sqs) -> None:
+    url = sqs.create("q")
+    attributes = {
+        "s": {"DataType": "String", "StringValue": "v"},
+        "n": {"DataType": "Number", "StringValue": "1.5"},
+        "b": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+    }
+    sent = sqs("SendMessage", QueueUrl=url, MessageBody="hello", MessageAttributes=attributes)
+    assert sent["MD5OfMessageBody"] == "5d41402abc4b2a76b9719d911017c592"
+    assert sent["MD5OfMessageAttributes"] == "9a8c016ae662af14346c70838c316c42"
+    got = sqs(
+        "ReceiveMessage",
+        QueueUrl=url,
+        MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        MessageAttributeNames=["s"],
+    )
+    (message,) = got["Messages"]
+    assert message["Attributes"] == {"ApproximateReceiveCount": "1"}
+    assert message["MessageAttributes"] == {"s": {"DataType": "String", "StringValue": "v"}}
+    assert message["MD5OfMessageAttributes"] == "f711c779386017be0858627ced765df3"
+    sqs("DeleteMessage", QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert sqs("ReceiveMessage", QueueUrl=url, VisibilityTimeout=0) == {}
+
+
+def test_batches_report_entries_and_reject_bad_requests(sqs: Sqs) -> None:
+    url = sqs.create("q")
+    sent = sqs(
+        "SendMessageBatch",
+        QueueUrl=url,
+        Entries=[
+            {"Id": "ok", "MessageBody": "a"},
+            {"Id": "late", "MessageBody": "b", "DelaySeconds": 901},
+        ],
+    )
+    assert [e["Id"] for e in sent["Successful"]] == ["ok"]
+    assert sent["Failed"][0]["Code"] == "InvalidParameterValue"
+    assert sent["Failed"][0]["SenderFault"] is True
+    (message,) = sqs("ReceiveMessage", QueueUrl=url)["Messages"]
+    handle = message["ReceiptHandle"]
+    changed = sqs(
+        "ChangeMessageVisibilityBatch",
+        QueueUrl=url,
+        Entries=[{"Id": "a", "ReceiptHandle": handle, "VisibilityTimeout": 0}],
+    )
+    assert changed["Successful"] == [{"Id": "a"}]
+    deleted = sqs(
+        "DeleteMessageBatch",
+        QueueUrl=url,
+        Entries=[{"Id": "a", "ReceiptHandle": handle}, {"Id": "b", "ReceiptHandle": "junk"}],
+    )
+    assert deleted["Successful"] == [{"Id": "a"}]
+    assert deleted["Failed"][0]["Code"] == "ReceiptHandleIsInvalid"
+    cases = [
+        ([], "AWS.SimpleQueueService.EmptyBatchRequest"),
+        ([{"Id": str(i), "MessageBody": "x"} for i in range(11)],
+         "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"),
+        ([{"Id": "a", "MessageBody": "x"}] * 2, "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"),
+        ([{"Id": "a b", "MessageBody": "x"}], "AWS.SimpleQueueService.InvalidBatchEntryId"),
+    ]  # fmt: skip
+    for entries, code in cases:
+        with pytest.raises(SqsError) as raised:
+            sqs("SendMessageBatch", QueueUrl=url, Entries=entries)
+        assert raised.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("operation", "params", "status", "code", "shape"),
+    [
+        ("ReceiveMessage", {"MaxNumberOfMessages": 11}, 400, "InvalidParameterValue",
+         "InvalidParameterValueException"),
+        ("ReceiveMessage", {"WaitTimeSeconds": 21}, 400, "InvalidParameterValue",
+         "InvalidParameterValueException"),
+        ("SendMessage", {"MessageBody": ""}, 400, "MissingParameter",
+         "MissingRequiredParameterException"),
+        ("SendMessage", {"MessageBody": "\x00"}, 400, "InvalidMessageContents",
+         "InvalidMessageContents"),
+        ("DeleteMessage", {"ReceiptHandle": "junk"}, 404, "ReceiptHandleIsInvalid",
+         "ReceiptHandleIsInvalid"),
+        ("SetQueueAttributes", {"Attributes": {"DelaySeconds": "901"}}, 400,
+         "InvalidAttributeValue", "InvalidAttributeValue"),
+        ("SetQueueAttributes", {"Attributes": {"Nope": "1"}}, 400, "InvalidAttributeName",
+         "InvalidAttributeName"),
+    ],
+)  # fmt: skip
+def test_errors_carry_the_shape_and_the_legacy_code(
+    sqs: Sqs, operation: str, params: dict[str, object], status: int, code: str, shape: str
+) -> None:
+    url = sqs.create("q")
+    with pytest.raises(SqsError) as raised:
+        sqs(operation, QueueUrl=url, **params)
+    assert (raised.value.status, raised.value.code, raised.value.shape) == (status, code, shape)
+    assert raised.value.headers["x-amzn-query-error"] == f"{code};Sender"
+
+
+def test_queue_name_exists_and_purge_in_progress(sqs: Sqs) -> None:
+    url = sqs.create("q", VisibilityTimeout="30")
+    with pytest.raises(SqsError) as exists:
+        sqs.create("q", VisibilityTimeout="31")
+    assert (exists.value.code, exists.value.shape) == ("QueueAlreadyExists", "QueueNameExists")
+    sqs("PurgeQueue", QueueUrl=url)
+    with pytest.raises(SqsError) as purging:
+        sqs("PurgeQueue", QueueUrl=url)
+    assert purging.value.status == 403
+    assert purging.value.shape == "PurgeQueueInProgress"
+
+
+def test_fifo_send_returns_sequence_numbers(sqs: Sqs) -> None:
+    url = sqs.create("jobs.fifo", FifoQueue="true")
+    sent = sqs(
+        "SendMessage",
+        QueueUrl=url,
+        MessageBody="x",
+        MessageGroupId="g",
+        MessageDeduplicationId="d",
+    )
+    assert sent["SequenceNumber"] == "00000000000000000001"
+    got = sqs("ReceiveMessage", QueueUrl=url, AttributeNames=["All"])
+    attributes = got["Messages"][0]["Attributes"]
+    assert attributes["MessageGroupId"] == "g"
+    assert attributes["MessageDeduplicationId"] == "d"
+    with pytest.raises(SqsError) as raised:
+        sqs.create("plain.fifo")
+    assert raised.value.code == "InvalidParameterValue"
+
+
+def test_a_url_naming_no_queue_is_an_invalid_address(sqs: Sqs) -> None:
+    with pytest.raises(SqsError) as raised:
+        sqs("SendMessage", QueueUrl="http://host/", MessageBody="x")
+    assert (raised.value.status, raised.value.code) == (404, "InvalidAddress")

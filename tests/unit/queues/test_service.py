@@ -1,0 +1,245 @@
+"""QueueService semantics on a MemoryQueueStore with a FakeClock."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+import pytest
+
+from busway.clock import FakeClock
+from busway.delivery.target import Invocation
+from busway.delivery.targets.queue import QueueTarget
+from busway.errors import ResourceNotFound
+from busway.model import Event, Scope, Target
+from busway.service.queue_errors import (
+    InvalidParameterValue,
+    MissingParameter,
+    PurgeQueueInProgress,
+    QueueNameExists,
+    ReceiptHandleIsInvalid,
+)
+from busway.service.queue_messages import SendRequest
+from busway.service.queues import QueueService, ReceiveOptions
+from busway.store.memory.queues import MemoryQueueStore
+
+SCOPE = Scope("123456789012", "us-east-1")
+ARN = "arn:aws:sqs:us-east-1:123456789012:"
+T = TypeVar("T")
+
+
+def make() -> tuple[QueueService, FakeClock]:
+    clock = FakeClock()
+    return QueueService(MemoryQueueStore(), clock), clock
+
+
+def run(body: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(body())  # type: ignore[arg-type]
+
+
+async def send(queues: QueueService, name: str, body: str = "x", **fields: object) -> str:
+    result = await queues.send(SCOPE, name, SendRequest(body, **fields), sender_id="me")  # type: ignore[arg-type]
+    return result.message_id
+
+
+async def bodies(queues: QueueService, name: str, **options: int) -> list[str]:
+    received = await queues.receive(SCOPE, name, ReceiveOptions(max_messages=10, **options))
+    return [r.message.body for r in received]
+
+
+def test_create_is_idempotent_only_for_the_same_attributes() -> None:
+    queues, _ = make()
+
+    async def body() -> None:
+        first = await queues.create_queue(SCOPE, "q", {"VisibilityTimeout": "45"})
+        again = await queues.create_queue(SCOPE, "q", {"VisibilityTimeout": "45"})
+        assert again == first
+        assert await queues.create_queue(SCOPE, "q") == first
+        with pytest.raises(QueueNameExists, match="attribute VisibilityTimeout"):
+            await queues.create_queue(SCOPE, "q", {"VisibilityTimeout": "46"})
+
+    run(body)
+
+
+def test_visibility_timeout_expiry_counts_receives() -> None:
+    queues, clock = make()
+
+    async def body() -> None:
+        await queues.create_queue(SCOPE, "q", {"VisibilityTimeout": "5"})
+        await send(queues, "q", "m")
+        (first,) = await queues.receive(SCOPE, "q", ReceiveOptions())
+        assert first.message.receive_count == 1
+        assert await bodies(queues, "q") == []
+        clock.advance(timedelta(seconds=5))
+        (second,) = await queues.receive(SCOPE, "q", ReceiveOptions())
+        assert second.message.receive_count == 2
+        assert second.receipt_handle != first.receipt_handle
+        await queues.delete_message(SCOPE, "q", first.receipt_handle)  # stale, still succeeds
+        clock.advance(timedelta(seconds=5))
+        assert await bodies(queues, "q") == []
+
+    run(body)
+
+
+def test_change_visibility_and_invalid_handles() -> None:
+    queues, _ = make()
+
+    async def body() -> None:
+        await queues.create_queue(SCOPE, "q")
+        await queues.create_queue(SCOPE, "other")
+        await send(queues, "q", "m")
+        (received,) = await queues.receive(SCOPE, "q", ReceiveOptions())
+        await queues.change_visibility(SCOPE, "q", received.receipt_handle, 0)
+        assert await bodies(queues, "q") == ["m"]
+        with pytest.raises(ReceiptHandleIsInvalid):
+            await queues.delete_message(SCOPE, "other", received.receipt_handle)
+        with pytest.raises(ReceiptHandleIsInvalid):
+            await queues.delete_message(SCOPE, "q", "not-a-handle")
+        with pytest.raises(InvalidParameterValue, match="not available for visibility"):
+            await queues.change_visibility(SCOPE, "q", received.receipt_handle, 10)
+
+    run(body)
+
+
+def test_redrive_moves_after_max_receive_count() -> None:
+    queues, clock = make()
+
+    async def body() -> None:
+        await queues.create_queue(SCOPE, "dlq")
+        policy = f'{{"deadLetterTargetArn":"{ARN}dlq","maxReceiveCount":"2"}}'
+        await queues.create_queue(SCOPE, "q", {"RedrivePolicy": policy, "VisibilityTimeout": "1"})
+        await send(queues, "q", "poison")
+        for _ in range(2):
+            assert await bodies(queues, "q") == ["poison"]
+            clock.advance(timedelta(seconds=1))
+        assert await bodies(queues, "q") == []
+        (moved,) = await queues.receive(SCOPE, "dlq", ReceiveOptions())
+        assert moved.message.dead_letter_source_arn == f"{ARN}q"
+        sources = await queues.dead_letter_sources(SCOPE, "dlq")
+        assert [q.name for q in sources] == ["q"]
+
+    run(body)
+
+
+def test_delay_and_retention() -> None:
+    queues, clock = make()
+
+    async def body() -> None:
+        await queues.create_queue(
+            SCOPE, "q", {"DelaySeconds": "10", "MessageRetentionPeriod": "60"}
+        )
+        await send(queues, "q", "late")
+        await send(queues, "q", "now", delay_seconds=0)
+        attributes = await queues.attributes(SCOPE, "q", ["ApproximateNumberOfMessagesDelayed"])
+        assert attributes == {"ApproximateNumberOfMessagesDelayed": "1"}
+        assert await bodies(queues, "q", visibility_timeout=0) == ["now"]
+        clock.advance(timedelta(seconds=10))
+        assert await bodies(queues, "q", visibility_timeout=0) == ["late", "now"]
+        clock.advance(timedelta(seconds=51))
+        assert await bodies(queues, "q") == []
+
+    run(body)
+
+
+def test_fifo_order_dedup_and_group_blocking() -> None:
+    queues, clock = make()
+
+    async def body() -> None:
+        attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+        await queues.create_queue(SCOPE, "q.fifo", attributes)
+        with pytest.raises(MissingParameter, match="MessageGroupId"):
+            await send(queues, "q.fifo", "a1")
+        first = await send(queues, "q.fifo", "a1", group_id="a")
+        assert await send(queues, "q.fifo", "a1", group_id="a") == first  # deduplicated
+        await send(queues, "q.fifo", "b1", group_id="b")
+        await send(queues, "q.fifo", "a2", group_id="a")
+        got = await queues.receive(SCOPE, "q.fifo", ReceiveOptions(max_messages=1))
+        assert [r.message.body for r in got] == ["a1"]
+        assert await bodies(queues, "q.fifo") == ["b1"]  # group a is blocked
+        await queues.delete_message(SCOPE, "q.fifo", got[0].receipt_handle)
+        assert await bodies(queues, "q.fifo") == ["a2"]
+        clock.advance(timedelta(minutes=5, seconds=1))
+        assert await send(queues, "q.fifo", "a1", group_id="a") != first
+
+    run(body)
+
+
+def test_purge_only_once_a_minute() -> None:
+    queues, clock = make()
+
+    async def body() -> None:
+        await queues.create_queue(SCOPE, "q")
+        await send(queues, "q")
+        await queues.purge(SCOPE, "q")
+        assert await bodies(queues, "q") == []
+        with pytest.raises(PurgeQueueInProgress):
+            await queues.purge(SCOPE, "q")
+        clock.advance(timedelta(seconds=60))
+        await queues.purge(SCOPE, "q")
+
+    run(body)
+
+
+def test_a_long_poll_wakes_on_send_without_waiting_it_out() -> None:
+    queues, _ = make()
+
+    async def body() -> float:
+        await queues.create_queue(SCOPE, "q")
+        started = time.monotonic()
+        polling = asyncio.create_task(bodies(queues, "q", wait_seconds=20))
+        await asyncio.sleep(0.05)
+        assert not polling.done()
+        await send(queues, "q", "wake")
+        assert await asyncio.wait_for(polling, 5) == ["wake"]
+        return time.monotonic() - started
+
+    assert run(body) < 5
+
+
+def test_a_long_poll_ends_at_close() -> None:
+    queues, _ = make()
+
+    async def body() -> None:
+        await queues.create_queue(SCOPE, "q")
+        polling = asyncio.create_task(bodies(queues, "q", wait_seconds=20))
+        await asyncio.sleep(0.05)
+        queues.close()
+        assert await asyncio.wait_for(polling, 5) == []
+
+    run(body)
+
+
+def event_invocation(arn: str, group: str | None = None) -> Invocation:
+    clock = FakeClock()
+    event = Event("e1", SCOPE, "default", "s", "t", clock.now(), clock.now(), b"{}")
+    target = Target("t1", arn, sqs_message_group_id=group)
+    return Invocation(event, f"{ARN}rule", target, '{"id":"e1"}', 1)
+
+
+def test_queue_target_delivers_and_maps_failures() -> None:
+    queues, _ = make()
+    target = QueueTarget(queues)
+
+    async def body() -> None:
+        await queues.create_queue(SCOPE, "q")
+        attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+        await queues.create_queue(SCOPE, "f.fifo", attributes)
+        assert (await target.invoke(event_invocation(f"{ARN}q"))).delivered
+        assert (await target.invoke(event_invocation(f"{ARN}f.fifo", "g"))).delivered
+        assert await bodies(queues, "f.fifo") == ['{"id":"e1"}']
+        missing = await target.invoke(event_invocation(f"{ARN}gone"))
+        assert (missing.error_code, missing.retryable) == ("NO_RESOURCE", False)
+        refused = await target.invoke(event_invocation(f"{ARN}f.fifo"))
+        assert not refused.delivered
+        assert not refused.retryable
+        with pytest.raises(ResourceNotFound):
+            await queues.send_to_queue(f"{ARN}gone", "x")
+        await queues.send_to_queue(f"{ARN}q", "dlq", attributes={"ERROR_CODE": "NO_RESOURCE"})
+        received = await queues.receive(SCOPE, "q", ReceiveOptions(max_messages=10))
+        assert [r.message.body for r in received] == ['{"id":"e1"}', "dlq"]
+        await target.close()
+
+    run(body)
