@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import random
 import shutil
 import statistics
@@ -23,20 +21,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import boto3
-from botocore.config import Config
-
+from bench.loadgen import blast, client, machine, percentile, put_events_request
 from tests.support.server import BuswayServer, free_port
 
 SEED = 7
-AUTH = (
-    "AWS4-HMAC-SHA256 Credential=test/20240102/us-east-1/events/aws4_request, "
-    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0"
-)
 
 
 def rule_pattern(i: int) -> str:
@@ -49,22 +40,11 @@ def rule_pattern(i: int) -> str:
     )
 
 
-def events_client(endpoint: str) -> object:
-    return boto3.client(
-        "events",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
 def create_rules(endpoint: str, count: int) -> None:
-    client: Any = events_client(endpoint)
+    events = client("events", endpoint)
     for i in range(count):
-        client.put_rule(Name=f"rule-{i}", EventPattern=rule_pattern(i))
-        client.put_targets(
+        events.put_rule(Name=f"rule-{i}", EventPattern=rule_pattern(i))
+        events.put_targets(
             Rule=f"rule-{i}",
             Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:us-east-1:000000000000:q{i % 10}"}],
         )
@@ -87,52 +67,10 @@ def request_bodies(count: int, rules: int) -> list[bytes]:
     return bodies
 
 
-def http_request(port: int, body: bytes) -> bytes:
-    head = (
-        f"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AWSEvents.PutEvents\r\n"
-        f"Authorization: {AUTH}\r\nContent-Length: {len(body)}\r\n\r\n"
+def drive(port: int, bodies: list[bytes], connections: int) -> tuple[float, list[float], list[str]]:
+    return asyncio.run(
+        blast(port, [put_events_request(port, body) for body in bodies], connections)
     )
-    return head.encode() + body
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    return status, await reader.readexactly(length)
-
-
-async def connection(
-    port: int, requests: list[bytes], latencies: list[float], errors: list[str]
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        for request in requests:
-            started = time.perf_counter()
-            writer.write(request)
-            status, body = await asyncio.wait_for(read_response(reader), timeout=30)
-            latencies.append(time.perf_counter() - started)
-            if status != 200 or b'"FailedEntryCount":0' not in body.replace(b" ", b""):
-                errors.append(body[:200].decode(errors="replace"))
-    finally:
-        writer.close()
-        await writer.wait_closed()
-
-
-async def drive(
-    port: int, bodies: list[bytes], connections: int
-) -> tuple[float, list[float], list[str]]:
-    requests = [http_request(port, body) for body in bodies]
-    shares = [requests[i::connections] for i in range(connections)]
-    latencies: list[float] = []
-    errors: list[str] = []
-    started = time.perf_counter()
-    await asyncio.gather(*(connection(port, share, latencies, errors) for share in shares))
-    return time.perf_counter() - started, latencies, errors
 
 
 def report(
@@ -140,7 +78,7 @@ def report(
 ) -> float:
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
-    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    p99 = percentile(latencies, 0.99) * 1000
     rate = events / elapsed
     print(
         f"{label:<28} {events:>8} events in {elapsed:6.2f}s  {rate:>9,.0f} events/s  "
@@ -158,8 +96,8 @@ def run_busway(args: argparse.Namespace) -> float:
             create_rules(server.endpoint, args.rules)
             bodies = request_bodies(args.events // 10, args.rules)
             warm = request_bodies(50, args.rules)
-            asyncio.run(drive(server.port, warm, 4))
-            elapsed, latencies, errors = asyncio.run(drive(server.port, bodies, args.connections))
+            drive(server.port, warm, 4)
+            elapsed, latencies, errors = drive(server.port, bodies, args.connections)
             return report(
                 f"busway (SQLite, {args.rules} rules)", args.events, elapsed, latencies, errors
             )
@@ -179,14 +117,13 @@ def run_moto(args: argparse.Namespace) -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                client: Any = events_client(endpoint)
-                client.list_event_buses()
+                client("events", endpoint).list_event_buses()
                 break
             except Exception:
                 time.sleep(0.2)
         create_rules(endpoint, args.rules)
         bodies = request_bodies(args.moto_events // 10, args.rules)
-        elapsed, latencies, errors = asyncio.run(drive(port, bodies, 4))
+        elapsed, latencies, errors = drive(port, bodies, 4)
         report(
             f"moto_server (memory, {args.rules} rules)",
             args.moto_events,
@@ -207,9 +144,7 @@ def main() -> None:
     parser.add_argument("--moto-events", type=int, default=300)
     parser.add_argument("--no-moto", action="store_true")
     args = parser.parse_args()
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(machine())
     print(
         f"workload: PutEvents batches of 10, {args.connections} keep-alive connections, loopback, "
         "load generator in this process"

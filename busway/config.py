@@ -30,6 +30,7 @@ class Settings:
     max_rules_per_bus: int = 300
     max_targets_per_rule: int = 5
     max_wildcard_rules_per_bus: int = 30
+    max_api_destination_rate_per_second: int = 300  # highest InvocationRateLimitPerSecond
     # Let PutEvents use reserved ``aws.*`` sources, to test rules for AWS service events locally.
     allow_reserved_sources: bool = False
     max_request_bytes: int = 8 * 1024 * 1024

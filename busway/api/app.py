@@ -7,7 +7,6 @@ JSON RPC APIs are routed by the prefix of ``X-Amz-Target`` (``AWSEvents.PutEvent
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
@@ -15,6 +14,7 @@ from busway.api.awsjson import JsonResponse, JsonService, error_body, invoke
 from busway.api.context import RequestContext
 from busway.api.sigv4 import credential_region
 from busway.errors import ValidationError
+from busway.ids import Uuids
 from busway.model import Scope
 
 __all__ = ["App"]
@@ -53,6 +53,7 @@ class App:
         self._on_startup = on_startup
         self._on_shutdown = on_shutdown
         self.ready = False
+        self._request_ids = Uuids()
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -77,7 +78,7 @@ class App:
         target = headers.get("x-amz-target", "")
         prefix, _, operation = target.partition(".")
         service = self._services.get(prefix)
-        request_id = str(uuid.uuid4())
+        request_id = self._request_ids()
         if method != "POST" or path != "/" or service is None:
             body = error_body("UnknownOperationException", "Unknown operation.")
             await _respond(send, JsonResponse(400, body, "application/x-amz-json-1.1"), request_id)

@@ -21,15 +21,12 @@ from busway.store.connections import ApiDestination, ConnectionState, Connection
 
 __all__ = [
     "DEFAULT_RATE_LIMIT_PER_SECOND",
-    "MAX_RATE_LIMIT_PER_SECOND",
     "ApiDestinationService",
     "ApiDestinationState",
     "DestinationView",
 ]
 
 DEFAULT_RATE_LIMIT_PER_SECOND: Final = 300
-# AWS's quota on the invocation rate of one API destination.
-MAX_RATE_LIMIT_PER_SECOND: Final = 300
 
 
 class ApiDestinationState(enum.StrEnum):
@@ -159,10 +156,9 @@ class ApiDestinationService:
         refusal = endpoint_refusal(endpoint, allow_http=self._settings.allow_http_endpoints)
         if refusal is not None:
             raise ValidationError(refusal)
-        if rate > MAX_RATE_LIMIT_PER_SECOND:
-            raise LimitExceeded(
-                f"The invocation rate limit per second cannot exceed {MAX_RATE_LIMIT_PER_SECOND}."
-            )
+        most = self._settings.max_api_destination_rate_per_second
+        if rate > most:
+            raise LimitExceeded(f"The invocation rate limit per second cannot exceed {most}.")
 
     async def _connection_in(self, scope: Scope, arn: str) -> None:
         connection = await self._store.get_connection_by_arn(arn)

@@ -17,8 +17,8 @@ from busway import jsontext
 from busway.clock import Clock
 from busway.config import Settings
 from busway.errors import ValidationError
+from busway.ids import Uuids
 from busway.model import Delivery, Event, IngestRecord, Scope
-from busway.service.event_ids import EventIds
 from busway.service.routing import RoutingTable
 from busway.store.protocol import Store
 
@@ -111,7 +111,7 @@ class IngestService:
         self._clock = clock
         self._max_bytes = settings.max_put_events_bytes
         self._allow_reserved = settings.allow_reserved_sources
-        self._new_id = id_factory or EventIds()
+        self._new_id = id_factory or Uuids()
         # Told after each commit that stored deliveries (the dispatcher's wake-up), so they start
         # within milliseconds instead of at the next poll.
         self._on_commit = on_commit

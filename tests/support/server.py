@@ -28,12 +28,18 @@ class BuswayServer:
     """A busway process on 127.0.0.1; ``start`` returns once /_busway/health says ready."""
 
     def __init__(
-        self, data: Path, *, port: int | None = None, extra_env: dict[str, str] | None = None
+        self,
+        data: Path,
+        *,
+        port: int | None = None,
+        extra_env: dict[str, str] | None = None,
+        config: Path | None = None,
     ) -> None:
         self.data = data
         self.port = port or free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self._env = {**os.environ, **(extra_env or {})}
+        self._config = config
         self._process: subprocess.Popen[bytes] | None = None
         self._log = data.parent / f"busway-{self.port}.log"
 
@@ -50,6 +56,8 @@ class BuswayServer:
             "--data",
             str(self.data),
         ]
+        if self._config is not None:
+            command += ["--config", str(self._config)]
         with self._log.open("ab") as log:
             self._process = subprocess.Popen(command, env=self._env, stdout=log, stderr=log)
         self._wait_ready()

@@ -1,4 +1,4 @@
-"""Event ids: version-4 UUID texts in time order, unique, never repeated across a fork."""
+"""Ids: version-4 UUID texts (time-ordered for events), unique, never repeated across a fork."""
 
 from __future__ import annotations
 
@@ -10,16 +10,15 @@ from datetime import timedelta
 
 from busway.clock import FakeClock
 from busway.config import Settings
-from busway.service.event_ids import EventIds
+from busway.ids import Uuids
 from busway.service.ingest import IngestService
 from busway.service.routing import RoutingTable
 from busway.store.memory import MemoryStore
-
-from .harness import NOW, SCOPE, entry
+from tests.unit.ingest.harness import NOW, SCOPE, entry
 
 
 def test_ids_are_version_4_uuids_in_canonical_form() -> None:
-    ids = EventIds()
+    ids = Uuids()
     for _ in range(1000):
         text = ids(NOW)
         parsed = uuid.UUID(text)
@@ -29,13 +28,13 @@ def test_ids_are_version_4_uuids_in_canonical_form() -> None:
 
 
 def test_ids_are_unique_across_many_reads_of_random_bytes() -> None:
-    ids = EventIds()
+    ids = Uuids()
     issued = {ids(NOW) for _ in range(5000)}
     assert len(issued) == 5000
 
 
 def test_ids_sort_by_ingestion_time() -> None:
-    ids = EventIds()
+    ids = Uuids()
     times = [NOW + timedelta(milliseconds=n) for n in (0, 1, 999, 86_400_000)]
     issued = [ids(moment) for moment in times]
     assert issued == sorted(issued)
@@ -45,8 +44,8 @@ def test_ids_sort_by_ingestion_time() -> None:
 _FORK_CHECK = """
 import os, sys
 from datetime import datetime, UTC
-from busway.service.event_ids import EventIds
-ids = EventIds()
+from busway.ids import Uuids
+ids = Uuids()
 now = datetime.now(UTC)
 ids(now)  # fill the buffer the child inherits
 read_end, write_end = os.pipe()
@@ -71,3 +70,10 @@ def test_the_service_issues_random_ids_by_default() -> None:
     [result] = asyncio.run(service.put_events(SCOPE, [entry()]))
     assert result.event_id is not None
     assert uuid.UUID(result.event_id).version == 4
+
+
+def test_request_ids_without_a_time_are_random_version_4_uuids() -> None:
+    ids = Uuids()
+    issued = [ids() for _ in range(2000)]
+    assert len(set(issued)) == 2000
+    assert all(uuid.UUID(text).version == 4 for text in issued)
