@@ -4,10 +4,20 @@ Each rule's alternatives are filed under an anchor field (see ``path_index``); t
 the field whose conditions are the least common among all rules, so a value many rules share
 (the same ``detail-type``) does not become everyone's anchor. As counts grow, alternatives
 anchored on a condition that became common are filed again (at each doubling, so the total
-work stays proportional to the number of rules). Matching an event flattens it once, asks
-the path tables of the paths it has for candidate alternatives, and checks only those in
-full. Alternatives that absence alone can satisfy (every field allows ``exists: false``)
-have no anchor and are checked for every event; they are rare.
+work stays proportional to the number of rules).
+
+An anchor that is loose (a prefix, a range: many events satisfy it) or crowded (an exact
+value several alternatives share) is not the end of the lookup: such alternatives sit behind
+a *gate*, a second-level table on another of their fields that a table serves, so an event
+brings in only the alternatives whose two fields it satisfies.
+
+Matching an event flattens it once (only the paths rules mention), asks the path tables and
+the opened gates for candidate alternatives, and checks only their remaining fields. Fields
+are shared objects, so each distinct field is judged at most once per event whatever the
+number of candidates using it; the array-consistency search runs only for an alternative
+that uses a path with a leaf inside an array element. Alternatives that absence alone can
+satisfy (every field allows ``exists: false``) have no anchor and are checked for every
+event; they are rare.
 """
 
 from __future__ import annotations
@@ -16,11 +26,17 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from busway.patterns.compiler import DEFAULT_MAX_PATTERN_CHARS, Alternative, compile_pattern
+from busway.patterns.compiler import DEFAULT_MAX_PATTERN_CHARS, compile_pattern
 from busway.patterns.conditions import Condition
-from busway.patterns.evaluate import FieldCheck, alternative_holds, prepare_alternative
-from busway.patterns.flatten import flatten_event, wanted_paths
-from busway.patterns.path_index import PathIndex
+from busway.patterns.evaluate import FieldCheck, consistent_choice_exists, prepare_alternative
+from busway.patterns.flatten import (
+    Leaves,
+    WantedTree,
+    flatten_with_pinned_paths,
+    wanted_paths,
+    wanted_tree,
+)
+from busway.patterns.path_index import PathIndex, anchor_cost
 
 __all__ = ["RuleIndex"]
 
@@ -28,20 +44,68 @@ __all__ = ["RuleIndex"]
 class _Entry:
     """One alternative of one rule, and where it is filed."""
 
-    __slots__ = ("anchor", "checks", "rest", "rule_id")
+    __slots__ = ("anchor", "checks", "gate", "optional", "paths", "required", "rule_id")
 
-    def __init__(self, rule_id: str, alternative: Alternative) -> None:
+    def __init__(self, rule_id: str, checks: tuple[FieldCheck, ...]) -> None:
         self.rule_id = rule_id
-        self.checks: tuple[FieldCheck, ...] = prepare_alternative(alternative)
+        self.checks = checks  # as prepare_alternative orders them, for the consistency search
+        self.paths = frozenset(check.path for check in checks)
         self.anchor: tuple[str, tuple[Condition, ...]] | None = None
-        # The fields left to check once the lookup found the anchor satisfied (enough when
-        # the event has no array elements to keep apart).
-        self.rest: tuple[FieldCheck, ...] = self.checks
+        self.gate: tuple[str, tuple[Condition, ...]] | None = None
+        self.required: tuple[FieldCheck, ...] = ()
+        self.optional: tuple[FieldCheck, ...] = ()
+        self.set_anchor(None, None)
 
-    def set_anchor(self, anchor: tuple[str, tuple[Condition, ...]] | None) -> None:
-        self.anchor = anchor
-        path = anchor[0] if anchor else None
-        self.rest = tuple(check for check in self.checks if check.path != path)
+    def set_anchor(
+        self,
+        anchor: tuple[str, tuple[Condition, ...]] | None,
+        gate: tuple[str, tuple[Condition, ...]] | None,
+    ) -> None:
+        """File under ``anchor`` (and ``gate``): the lookups prove those fields, so only the
+        others are left, those that need a leaf (the likeliest to fail first, to reject a
+        candidate early) apart from those that absence can satisfy."""
+        self.anchor, self.gate = anchor, gate
+        proven = {field[0] for field in (anchor, gate) if field}
+        rest = sorted(
+            (check for check in self.checks if check.path not in proven),
+            key=lambda check: (max(map(anchor_cost, check.conditions), default=0), check.path),
+        )
+        self.required = tuple(check for check in rest if not check.absent_ok)
+        self.optional = tuple(check for check in rest if check.absent_ok)
+
+
+class _SharedChecks:
+    """One ``FieldCheck`` object per distinct field among all rules, so the verdict on a field
+    computed for one candidate of an event serves every other candidate with that field."""
+
+    __slots__ = ("_checks", "_users")
+
+    def __init__(self) -> None:
+        self._checks: dict[_FieldKey, FieldCheck] = {}
+        self._users: Counter[_FieldKey] = Counter()
+
+    def share(self, checks: tuple[FieldCheck, ...]) -> tuple[FieldCheck, ...]:
+        shared = []
+        for check in checks:
+            key = _field_key(check)
+            shared.append(self._checks.setdefault(key, check))
+            self._users[key] += 1
+        return tuple(shared)
+
+    def release(self, checks: tuple[FieldCheck, ...]) -> None:
+        for check in checks:
+            key = _field_key(check)
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key]
+                del self._checks[key]
+
+
+_FieldKey = tuple[str, tuple[Condition, ...], bool]
+
+
+def _field_key(check: FieldCheck) -> _FieldKey:
+    return check.path, check.conditions, check.absent_ok
 
 
 class RuleIndex:
@@ -52,13 +116,17 @@ class RuleIndex:
         self._rules: dict[str, list[_Entry]] = {}
         self._paths: dict[str, PathIndex] = {}
         self._unanchored: set[_Entry] = set()
+        self._shared = _SharedChecks()
+        # Gates by (anchor path, anchor conditions, gate path), and filed by anchor path.
+        self._gates: dict[tuple[str, tuple[Condition, ...], str], _Gate] = {}
+        self._gate_paths: dict[str, PathIndex] = {}
         # How many fields of all alternatives carry each (path, condition), and which
         # alternatives are anchored on it.
         self._popularity: Counter[tuple[str, Condition]] = Counter()
         self._anchored_on: dict[tuple[str, Condition], set[_Entry]] = {}
         # Paths rules mention, so flattening skips the rest of each event.
         self._path_users: Counter[str] = Counter()
-        self._wanted: dict[str, int] = {}
+        self._wanted: WantedTree = {}
 
     def __len__(self) -> int:
         return len(self._rules)
@@ -70,7 +138,10 @@ class RuleIndex:
         """Add or replace a rule; raises ``InvalidEventPattern`` (leaving the index as it was)."""
         alternatives = compile_pattern(pattern, max_pattern_chars=self.max_pattern_chars)
         self.remove(rule_id)
-        entries = [_Entry(rule_id, alternative) for alternative in dict.fromkeys(alternatives)]
+        entries = [
+            _Entry(rule_id, self._shared.share(prepare_alternative(alternative)))
+            for alternative in dict.fromkeys(alternatives)
+        ]
         self._rules[rule_id] = entries
         self._use_paths(entries, 1)
         for entry in entries:
@@ -85,29 +156,65 @@ class RuleIndex:
         for entry in entries:
             self._unfile(entry)
             self._count(entry, -1)
+            self._shared.release(entry.checks)
         if entries:
             self._use_paths(entries, -1)
 
     def matches(self, event: Mapping[str, Any]) -> set[str]:
-        leaves, has_arrays = flatten_event(event, self._wanted)
+        leaves, pinned = flatten_with_pinned_paths(event, self._wanted)
+        matched: set[str] = set()
+        # Each field's verdict for this event, computed at most once whatever the candidates.
+        verdicts: dict[FieldCheck, bool] = {}
+        for entry in self._candidates(leaves):
+            rule_id = entry.rule_id
+            if rule_id in matched:
+                continue
+            for check in entry.required:
+                holds = verdicts.get(check)
+                if holds is None:
+                    holds = verdicts[check] = check.holds(leaves)
+                if not holds:
+                    break
+            else:
+                if self._rest_holds(entry, leaves, pinned, verdicts):
+                    matched.add(rule_id)
+        return matched
+
+    def _candidates(self, leaves: Leaves) -> set[_Entry]:
+        """The alternatives whose anchor some leaf satisfies, and the unanchored ones."""
         candidates: set[_Entry] = set(self._unanchored) if self._unanchored else set()
-        paths = self._paths
+        gates: set[_Gate] = set()
+        paths, gate_paths = self._paths, self._gate_paths
         for path, found in leaves.items():
             path_index = paths.get(path)
             if path_index is not None:
                 path_index.collect(found, candidates)
-        matched: set[str] = set()
-        for entry in candidates:
-            rule_id = entry.rule_id
-            if rule_id in matched:
-                continue
-            if has_arrays:
-                holds = alternative_holds(entry.checks, leaves, True)
-            else:
-                holds = alternative_holds(entry.rest, leaves, False)
-            if holds:
-                matched.add(rule_id)
-        return matched
+            path_index = gate_paths.get(path)
+            if path_index is not None:
+                path_index.collect(found, gates)
+        for gate in gates:
+            gated = leaves.get(gate.path)
+            if gated:
+                gate.index.collect(gated, candidates)
+        return candidates
+
+    @staticmethod
+    def _rest_holds(
+        entry: _Entry, leaves: Leaves, pinned: set[str], verdicts: dict[FieldCheck, bool]
+    ) -> bool:
+        """Given its anchor and required fields hold plainly: the fields absence can satisfy,
+        then array consistency where a leaf the alternative uses sits in an array element."""
+        for check in entry.optional:
+            holds = verdicts.get(check)
+            if holds is None:
+                holds = verdicts[check] = check.holds(leaves)
+            # Present but unaccepted leaves still let ``exists: false`` hold when they all sit
+            # in elements other than those the search chooses.
+            if not holds and check.path not in pinned:
+                return False
+        if pinned and not pinned.isdisjoint(entry.paths):
+            return consistent_choice_exists(entry.checks, leaves)
+        return True
 
     # ------------------------------------------------------------------ filing
 
@@ -122,7 +229,7 @@ class RuleIndex:
                 else:
                     del self._path_users[check.path]
         if changed:  # a path appeared or vanished
-            self._wanted = wanted_paths(list(self._path_users))
+            self._wanted = wanted_tree(wanted_paths(list(self._path_users)))
 
     def _count(self, entry: _Entry, step: int) -> list[tuple[str, Condition]]:
         """Adjust popularity; return the keys whose count just reached a power of two."""
@@ -146,44 +253,118 @@ class RuleIndex:
             self._unfile(entry)
             self._file(entry)
 
-    def _file(self, entry: _Entry) -> None:
-        best: tuple[int, str, tuple[Condition, ...]] | None = None
+    def _ranked_fields(self, entry: _Entry) -> list[tuple[int, FieldCheck]]:
+        """The fields an anchor can serve (those needing a leaf), cheapest first: a kind's
+        cost plus how many alternatives share the condition."""
+        ranked = []
         for check in entry.checks:
             if check.absent_ok:
                 continue
-            path_index = self._paths.get(check.path) or _EMPTY
             cost = sum(
-                path_index.weight(condition) + self._popularity[(check.path, condition)]
+                anchor_cost(condition) + self._popularity[(check.path, condition)]
                 for condition in check.conditions
             )
-            if best is None or cost < best[0]:
-                best = (cost, check.path, check.conditions)
-        if best is None:
+            ranked.append((cost, check))
+        ranked.sort(key=lambda ranked_check: ranked_check[0])
+        return ranked
+
+    def _file(self, entry: _Entry) -> None:
+        ranked = self._ranked_fields(entry)
+        if not ranked:
             self._unanchored.add(entry)
             return
-        _, path, conditions = best
-        entry.set_anchor((path, conditions))
-        path_index = self._paths.setdefault(path, PathIndex())
-        for condition in conditions:
-            path_index.add(condition, entry)
-            self._anchored_on.setdefault((path, condition), set()).add(entry)
+        anchor = ranked[0][1]
+        gate_field = _gate_field(ranked)
+        entry.set_anchor(_field(anchor), _field(gate_field) if gate_field else None)
+        for condition in anchor.conditions:
+            self._anchored_on.setdefault((anchor.path, condition), set()).add(entry)
+        if gate_field is None:
+            self._paths.setdefault(anchor.path, PathIndex()).add_all(anchor.conditions, entry)
+        else:
+            self._open_gate(anchor, gate_field.path).add_all(gate_field.conditions, entry)
 
     def _unfile(self, entry: _Entry) -> None:
         if entry.anchor is None:
             self._unanchored.discard(entry)
             return
-        path, conditions = entry.anchor
-        entry.set_anchor(None)
-        path_index = self._paths[path]
+        (path, conditions), gate = entry.anchor, entry.gate
+        entry.set_anchor(None, None)
         for condition in conditions:
-            path_index.discard(condition, entry)
-            anchored = self._anchored_on.get((path, condition))
-            if anchored is not None:
-                anchored.discard(entry)
-                if not anchored:
-                    del self._anchored_on[(path, condition)]
-        if path_index.is_empty():
-            del self._paths[path]
+            anchored = self._anchored_on[(path, condition)]
+            anchored.discard(entry)
+            if not anchored:
+                del self._anchored_on[(path, condition)]
+        if gate is None:
+            _discard_all(self._paths, path, conditions, entry)
+        else:
+            self._close_gate(path, conditions, gate, entry)
+
+    # ------------------------------------------------------------------ gates
+
+    def _open_gate(self, anchor: FieldCheck, path: str) -> PathIndex:
+        """The second-level table for alternatives anchored on ``anchor`` and gated on
+        ``path``; made and filed on first use."""
+        key = (anchor.path, anchor.conditions, path)
+        gate = self._gates.get(key)
+        if gate is None:
+            gate = self._gates[key] = _Gate(path)
+            self._gate_paths.setdefault(anchor.path, PathIndex()).add_all(anchor.conditions, gate)
+        return gate.index
+
+    def _close_gate(
+        self,
+        path: str,
+        conditions: tuple[Condition, ...],
+        gated_on: tuple[str, tuple[Condition, ...]],
+        entry: _Entry,
+    ) -> None:
+        key = (path, conditions, gated_on[0])
+        gate = self._gates[key]
+        for condition in gated_on[1]:
+            gate.index.discard(condition, entry)
+        if gate.index.is_empty():
+            del self._gates[key]
+            _discard_all(self._gate_paths, path, conditions, gate)
 
 
-_EMPTY = PathIndex()
+class _Gate:
+    """Alternatives that share a loose anchor (a prefix, a range...) filed again under a
+    second field, so an event that satisfies the anchor brings in only those whose second
+    field it satisfies too."""
+
+    __slots__ = ("index", "path")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.index = PathIndex()
+
+
+def _field(check: FieldCheck) -> tuple[str, tuple[Condition, ...]]:
+    return check.path, check.conditions
+
+
+def _gate_field(ranked: list[tuple[int, FieldCheck]]) -> FieldCheck | None:
+    """The field to gate an alternative on: the first of the others (in rank order) that a
+    table serves. None when the anchor is an exact value few alternatives share: its bucket
+    is small already."""
+    cost, anchor = ranked[0]
+    if cost < _CROWDED and all(anchor_cost(condition) == 0 for condition in anchor.conditions):
+        return None
+    for _, check in ranked[1:]:
+        if all(anchor_cost(condition) <= _TABLE_COST for condition in check.conditions):
+            return check
+    return None
+
+
+def _discard_all(
+    tables: dict[str, PathIndex], path: str, conditions: tuple[Condition, ...], member: object
+) -> None:
+    path_index = tables[path]
+    for condition in conditions:
+        path_index.discard(condition, member)
+    if path_index.is_empty():
+        del tables[path]
+
+
+_TABLE_COST = 20  # kinds up to numeric ranges are served by a table, not a scan
+_CROWDED = 4  # alternatives sharing an exact anchor before it is worth gating them

@@ -5,6 +5,10 @@ without. A leaf value then finds the alternatives whose anchor it satisfies with
 (exact values, prefixes and suffixes by length, case-folded keys), a bisect (numeric ranges)
 or a short scan of the few conditions that no table serves (wildcards, IP ranges,
 ``exists``, ``anything-but``). Only those alternatives are checked in full.
+
+What a string value found is remembered (a bounded table, emptied when the path's filing
+changes), because the same sources, detail-types and regions recur from event to event.
+Members are anything the caller files: alternatives, or the index's gates.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from busway.patterns.flatten import Leaf
 from busway.patterns.ignore_case import fold, fold_is_exact
 from busway.patterns.numbers import literal_keys
 
-__all__ = ["PathIndex", "kind_cost"]
+__all__ = ["PathIndex", "anchor_cost"]
 
 Members = set[Any]  # the alternatives filed under one condition
 
@@ -47,12 +51,18 @@ _KIND_COST: dict[type[Any], int] = {
     Numeric: 20,
 }
 _SCANNED_COST = 50
+_REMEMBERED_STRINGS = 4096
+_CASE_FOLDED = (EqualsIgnoreCase, PrefixIgnoreCase, SuffixIgnoreCase)
 
 
-def kind_cost(condition: Condition) -> int:
-    """How loose a kind of condition tends to be: exact values pass fewest events; the scanned
-    kinds (``anything-but``, ``exists``, wildcards) most."""
-    return _KIND_COST.get(type(condition), _SCANNED_COST)
+def anchor_cost(condition: Condition) -> int:
+    """How much worse than an exact-value lookup anchoring on this condition is. It also says
+    how loose the condition tends to be: exact values pass fewest events, the scanned kinds
+    (``anything-but``, ``exists``, wildcards) most."""
+    kind = type(condition)
+    if isinstance(condition, _CASE_FOLDED) and not fold_is_exact(condition.value):
+        return _SCANNED_COST  # no folded key serves it: scanned
+    return _KIND_COST.get(kind, _SCANNED_COST)
 
 
 class _Buckets:
@@ -164,6 +174,7 @@ class PathIndex:
     """Everything anchored on one path."""
 
     __slots__ = (
+        "by_string",
         "exact",
         "ignore_case",
         "ignore_case_prefixes",
@@ -183,6 +194,10 @@ class PathIndex:
         self.ignore_case_suffixes = _Affixes(suffix=True)
         self.ranges = _Ranges()
         self.scanned: dict[Condition, Members] = {}
+        # What each recently seen string value found: the same values (sources, detail-types,
+        # regions, states) recur from event to event, and a hit costs one dict lookup.
+        # Cleared whenever this path's filing changes.
+        self.by_string: dict[str, frozenset[Any]] = {}
 
     def is_empty(self) -> bool:
         return not (
@@ -201,10 +216,15 @@ class PathIndex:
     def add(self, condition: Condition, member: object) -> None:
         self._file(condition, member, adding=True)
 
+    def add_all(self, conditions: tuple[Condition, ...], member: object) -> None:
+        for condition in conditions:
+            self._file(condition, member, adding=True)
+
     def discard(self, condition: Condition, member: object) -> None:
         self._file(condition, member, adding=False)
 
     def _file(self, condition: Condition, member: object, *, adding: bool) -> None:
+        self.by_string.clear()
         table, key = self._place(condition)
         if table is None:
             if adding:
@@ -249,35 +269,44 @@ class PathIndex:
                 return self.ignore_case_suffixes, fold(value)
         return None, None
 
-    def weight(self, condition: Condition) -> int:
-        """How much worse than an exact-value lookup anchoring on this condition is."""
-        table, _ = self._place(condition)
-        if table is None:
-            return _SCANNED_COST
-        return kind_cost(condition)
-
     # ------------------------------------------------------------------ lookup
 
     def collect(self, leaves: list[Leaf], into: set[Any]) -> None:
         """Add to ``into`` every alternative whose anchor one of these leaves satisfies."""
         for value, _ in leaves:
-            kind = type(value)
-            if kind is str:
-                self._collect_string(value, into)
-            elif kind is bool or value is None:
-                self._add(self.exact.by_key.get(("literal", value)), into)
+            if type(value) is str:
+                found = self.by_string.get(value)
+                into |= found if found is not None else self._remember(value)
             else:
-                double, exact = literal_keys(value)
-                if double is not None:
-                    self._add(self.exact.by_key.get(("number", double)), into)
-                    if self.ranges.conditions:
-                        for numeric in self.ranges.lookup(double):
-                            into |= self.ranges.conditions[numeric]
-                if exact is not None:
-                    self._add(self.exact.by_key.get(("number", exact)), into)
-            for condition, members in self.scanned.items():
-                if condition.matches(value):
-                    into |= members
+                self._collect_other(value, into)
+
+    def _remember(self, value: str) -> frozenset[Any] | set[Any]:
+        found: set[Any] = set()
+        self._collect_string(value, found)
+        for condition, members in self.scanned.items():
+            if condition.matches(value):
+                found |= members
+        if len(self.by_string) < _REMEMBERED_STRINGS:
+            # Once full, the values remembered first stay: the recurring ones come early,
+            # and a path of ever-new values (ids, file names) just pays one missed lookup.
+            self.by_string[value] = frozenset(found)
+        return found
+
+    def _collect_other(self, value: object, into: set[Any]) -> None:
+        if type(value) is bool or value is None:
+            self._add(self.exact.by_key.get(("literal", value)), into)
+        else:
+            double, exact = literal_keys(value)
+            if double is not None:
+                self._add(self.exact.by_key.get(("number", double)), into)
+                if self.ranges.conditions:
+                    for numeric in self.ranges.lookup(double):
+                        into |= self.ranges.conditions[numeric]
+            if exact is not None:
+                self._add(self.exact.by_key.get(("number", exact)), into)
+        for condition, members in self.scanned.items():
+            if condition.matches(value):
+                into |= members
 
     def _collect_string(self, value: str, into: set[Any]) -> None:
         self._add(self.exact.by_key.get(value), into)

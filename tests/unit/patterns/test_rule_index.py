@@ -66,6 +66,40 @@ def test_popular_anchor_is_refiled() -> None:
     assert index.matches({"detail-type": "T", "source": "app.7"}) == set()
 
 
+def test_loose_and_crowded_anchors_are_gated_on_a_second_field() -> None:
+    index = RuleIndex()
+    for number in range(12):
+        index.add(f"prefix{number}", {"source": [{"prefix": "app"}], "detail-type": [f"T{number}"]})
+        index.add(
+            f"exact{number}", {"source": ["app"], "detail": {"n": [{"numeric": [">", number]}]}}
+        )
+    event = {"source": "app", "detail-type": "T3", "detail": {"n": 2}}
+    assert index.matches(event) == {"prefix3", "exact0", "exact1"}
+    for number in range(12):
+        index.remove(f"prefix{number}")
+    assert index.matches(event) == {"exact0", "exact1"}
+    for number in range(12):
+        index.remove(f"exact{number}")
+    assert index.matches(event) == set()
+
+
+def test_replacing_a_rule_forgets_what_a_value_found_before() -> None:
+    index = RuleIndex()
+    index.add("r", {"source": [{"prefix": "ap"}]})
+    assert index.matches({"source": "app"}) == {"r"}
+    index.add("r", {"source": [{"prefix": "zz"}]})
+    assert index.matches({"source": "app"}) == set()
+
+
+def test_dotted_keys_in_events_reach_the_same_path() -> None:
+    index = RuleIndex()
+    index.add("r", {"detail": {"state": {"status": ["running"]}}})
+    assert index.matches({"detail": {"state.status": "running"}}) == {"r"}
+    assert index.matches({"detail.state": {"status": "running"}}) == {"r"}
+    assert index.matches({"detail.state.status": "running"}) == {"r"}
+    assert index.matches({"detail": {"state": {"status": "stopped"}}}) == set()
+
+
 CONDITIONS: list[Any] = [
     "a",
     "b",
