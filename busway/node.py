@@ -103,6 +103,8 @@ class Node:
             await self.store.all_rules(),
             await self.store.all_targets(),
         )
+        # This node is alone on its SQLite file: claims still marked are its dead predecessor's.
+        await self.store.release_claims(self.clock.now())
         await self.dispatcher.start()
         self._background.append(asyncio.create_task(self._sweep_log_retention()))
         log.info("busway ready on http://%s:%s", self.settings.host, self.settings.port)

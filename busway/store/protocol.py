@@ -175,3 +175,9 @@ class Store(Protocol):
     async def next_due_at(self) -> datetime | None:
         """When the earliest delivery (claimed or not) is due, or None for an empty outbox."""
         ...
+
+    async def release_claims(self, now: datetime) -> int:
+        """Make every claimed delivery due at ``now``; returns how many. Only for a store that
+        no other dispatcher uses (SQLite: one node per file), at start-up, before claiming:
+        the claims of a crashed process are then taken up at once, not when their leases end."""
+        ...

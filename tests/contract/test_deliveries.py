@@ -204,3 +204,19 @@ def test_many_deliveries_settle_in_one_call(store: Store) -> None:
         assert sorted(c.id for c in again) == sorted(c.id for c in claimed[200:])
 
     run(store, body)
+
+
+def test_released_claims_are_due_at_once_and_retries_keep_their_time(store: Store) -> None:
+    async def body() -> None:
+        await store.append_events([record(f"e{n}", (R1, "t1")) for n in range(3)])
+        held, retried = await store.claim_deliveries(T0, T0 + LEASE, 2)
+        await store.retry_deliveries([_retry(retried, due_in_s=600)])
+        # A new process of the only node: the claim its predecessor held comes back now.
+        restart = T0 + timedelta(seconds=5)
+        assert await store.release_claims(restart) == 1
+        again = await store.claim_deliveries(restart, restart + LEASE, 10)
+        assert sorted(c.event.id for c in again) == sorted([held.event.id, "e2"])
+        assert await store.release_claims(restart) == 2  # those two are claimed now
+        assert await store.next_due_at() == restart
+
+    run(store, body)

@@ -35,6 +35,7 @@ class _Pending:
     attempts: int
     error_code: str | None = None
     error_message: str | None = None
+    claimed: bool = False
 
     def delivery(self) -> Delivery:
         return Delivery(self.event_id, self.rule_arn, self.target_id, self.due_at, self.attempts)
@@ -227,7 +228,7 @@ class MemoryStore:
             pending = self._outbox.get(delivery_id)
             if pending is None or pending.due_at != due_at:
                 continue  # an entry left behind by a change
-            pending.due_at = lease_until
+            pending.due_at, pending.claimed = lease_until, True
             heapq.heappush(self._due, (lease_until, delivery_id))
             claimed.append(_claimed(delivery_id, pending, self._events[pending.event_id]))
         return claimed
@@ -248,7 +249,7 @@ class MemoryStore:
             pending = self._outbox.get(retry.id)
             if pending is None or pending.due_at != _utc(retry.lease_until):
                 continue  # done, or claimed again by someone else since
-            pending.due_at = _utc(retry.due_at)
+            pending.due_at, pending.claimed = _utc(retry.due_at), False
             pending.attempts = retry.attempts
             pending.error_code, pending.error_message = retry.error_code, retry.error_message
             heapq.heappush(self._due, (pending.due_at, retry.id))
@@ -264,6 +265,17 @@ class MemoryStore:
                 return due_at
             heapq.heappop(self._due)
         return None
+
+    async def release_claims(self, now: datetime) -> int:
+        now = _utc(now)
+        released = 0
+        for delivery_id, pending in self._outbox.items():
+            if pending.claimed:
+                pending.due_at, pending.claimed = now, False
+                heapq.heappush(self._due, (now, delivery_id))
+                released += 1
+        self._compact_due()
+        return released
 
     def _compact_due(self) -> None:
         # Entries left behind are dropped in one pass once they outnumber the live ones, which

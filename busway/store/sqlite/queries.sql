@@ -169,15 +169,18 @@ ORDER BY due_at, deliveries.id
 LIMIT :limit;
 
 -- name: lease_delivery
-UPDATE deliveries SET due_at = ? WHERE id = ?;
+UPDATE deliveries SET due_at = ?, claimed = 1 WHERE id = ?;
 
 -- name: complete_delivery
 DELETE FROM deliveries WHERE id = ?;
 
 -- name: retry_delivery
 -- Applies only while the claim holds: due_at is still its lease end (the claim's token).
-UPDATE deliveries SET due_at = ?, attempts = ?, error_code = ?, error_message = ?
+UPDATE deliveries SET due_at = ?, attempts = ?, error_code = ?, error_message = ?, claimed = 0
 WHERE id = ? AND due_at = ?;
+
+-- name: release_claims
+UPDATE deliveries SET due_at = :now, claimed = 0 WHERE claimed = 1;
 
 -- name: next_due_at
 SELECT min(due_at) FROM deliveries;

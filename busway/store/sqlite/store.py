@@ -230,6 +230,13 @@ class SqliteStore:
         (due,) = (await self._read(_Q["next_due_at"], {}))[0]
         return None if due is None else rows.from_micros(due)
 
+    async def release_claims(self, now: datetime) -> int:
+        params = {"now": rows.to_micros(now)}
+        released: int = await self._write(
+            lambda c: c.execute(_Q["release_claims"], params).rowcount
+        )
+        return released
+
 
 def _claim(connection: sqlite3.Connection, params: Mapping[str, Any], lease: int) -> list[Any]:
     # Select and lease in the writer's transaction: the only writer, so nothing claims between.
