@@ -1,28 +1,38 @@
 """``ApiDestinationTarget``: delivers events to API destinations over HTTP (spec 9.2 and 6.4).
 
-One pooled ``httpx.AsyncClient`` serves every destination, with AWS's 5-second timeout per
-request. 2xx is delivered; 429 and 5xx, timeouts and connection failures are worth retrying
-(``Retry-After`` is passed on); other statuses are not. OAuth tokens are fetched with the
-connection's client credentials, cached until they expire, and fetched anew once when the
-endpoint answers 401 or 407. Secrets never reach the log.
+One pooled ``aiohttp.ClientSession`` serves every destination, with AWS's 5-second total timeout
+per request. It is created lazily, inside the running event loop (an aiohttp session belongs to
+the loop it was made in), and closed by ``close()``. 2xx is delivered; 429 and 5xx, timeouts and
+connection failures are worth retrying (``Retry-After`` is passed on); other statuses, redirects
+included (they are never followed), are not. OAuth tokens are fetched with the connection's
+client credentials, cached until they expire, and fetched anew once when the endpoint answers
+401 or 407. Secrets never reach the log.
+
+Staleness: the API destination and its connection are read from the store at most once per
+``resource_ttl`` (1 second by default) per destination, not on every invocation. A change to
+either (endpoint, method, rate limit, credentials, a deauthorized or deleted connection) may
+therefore take up to that long to apply to deliveries; EventBridge itself applies configuration
+changes eventually (spec 2.5, 6.1). A lookup that fails (the destination or its connection is
+missing, or the connection cannot be used) is remembered for a tenth of that at most.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Final
 from urllib.parse import urlencode
 
-import httpx
+import aiohttp
 
 from busway import jsontext
 from busway.clock import Clock, SystemClock
 from busway.delivery.target import Invocation, Outcome
 from busway.delivery.targets.http_request import (
+    FIXED_HEADERS,
     HttpRequest,
     RequestRefused,
     basic_credentials,
@@ -40,15 +50,22 @@ from busway.store.connections import (
 
 __all__ = ["ApiDestinationTarget", "retry_after_seconds"]
 
-log = logging.getLogger(__name__)
-
 REQUEST_TIMEOUT_SECONDS: Final = 5.0  # AWS's client timeout for API destinations
+RESOURCE_TTL_SECONDS: Final = 1.0  # how stale a destination or connection may be (see above)
+_FAILED_LOOKUP_SHARE: Final = 0.1  # a failed lookup is kept for this share of the TTL
+_MAX_CACHED_RESOURCES: Final = 4096  # destinations remembered at once
 _MAX_RESPONSE_BYTES: Final = 1024 * 1024  # read (then drop) at most what Range asks for
 # A token this close to its expiry is fetched anew rather than sent.
 _TOKEN_MARGIN: Final = timedelta(seconds=10)
 _UNUSABLE: Final = frozenset(
     {ConnectionState.DEAUTHORIZED, ConnectionState.DEAUTHORIZING, ConnectionState.DELETING}
 )
+# aiohttp adds these itself unless told not to; busway sends AWS's values (FIXED_HEADERS) or,
+# for a token request, what it sets. Accept (*/*), Host and Content-Length stay automatic.
+# AWS also sends Connection: close (spec 9.2); busway does not: it keeps connections to an
+# endpoint alive and reuses them, which is most of what makes deliveries fast.
+_SKIP_AUTO_HEADERS: Final = ("User-Agent", "Accept-Encoding", "Content-Type")
+_USER_AGENT: Final = FIXED_HEADERS["User-Agent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +73,18 @@ class _Token:
     value: str
     expires_at: datetime | None  # None: until the endpoint refuses it
     connection_modified_at: datetime  # a changed connection needs a new token
+
+
+@dataclass(slots=True)
+class _Cached:
+    """A store lookup for one destination ARN, usable until ``expires`` (monotonic seconds):
+    the destination and its connection, or why it cannot be delivered to."""
+
+    expires: float
+    found: tuple[ApiDestination, Connection] | Outcome
+    # The request for a target without HttpParameters, the payload aside: it is the same for
+    # every such invocation unless the connection adds body parameters (see _request).
+    template: HttpRequest | None = None
 
 
 class ApiDestinationTarget:
@@ -68,64 +97,104 @@ class ApiDestinationTarget:
         rate_limiter: RateLimiter | None = None,
         timeout: float = REQUEST_TIMEOUT_SECONDS,
         max_connections: int = 256,
+        resource_ttl: float = RESOURCE_TTL_SECONDS,
     ) -> None:
         self._store = store
         self._allow_http = allow_http
         self._clock = clock or SystemClock()
         self._limiter = rate_limiter or RateLimiter()
-        limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections // 4
-        )
-        # trust_env=False: proxy variables meant for the operator's shell must not reroute
-        # deliveries; redirects are answers (3xx is a failure), not something to follow.
-        self._client = httpx.AsyncClient(
-            timeout=timeout, limits=limits, follow_redirects=False, trust_env=False
-        )
+        self._timeout = timeout
+        self._max_connections = max_connections
+        self._resource_ttl = resource_ttl
+        self._session: aiohttp.ClientSession | None = None  # made in the running loop
+        self._resources: dict[str, _Cached] = {}  # by destination ARN
         self._tokens: dict[str, _Token] = {}  # by connection ARN
         self._token_locks: dict[str, asyncio.Lock] = {}
 
+    def _client(self) -> aiohttp.ClientSession:
+        session = self._session
+        if session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections,
+                limit_per_host=0,  # the total limit is the only one
+                keepalive_timeout=15.0,
+            )
+            # trust_env=False: proxy variables meant for the operator's shell must not reroute
+            # deliveries. Redirects are not followed (allow_redirects=False on each request):
+            # a 3xx is an answer, and a failure. Bodies are drained, never decoded.
+            session = self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+                trust_env=False,
+                skip_auto_headers=_SKIP_AUTO_HEADERS,
+                auto_decompress=False,
+                cookie_jar=aiohttp.DummyCookieJar(),  # endpoints must not share cookies
+            )
+        return session
+
     async def close(self) -> None:
-        await self._client.aclose()
+        """Close the pooled connections; idempotent (a later invocation opens a new pool)."""
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
     async def invoke(self, invocation: Invocation) -> Outcome:
-        found = await self._resources(invocation.target.arn)
+        arn = invocation.target.arn
+        cached = self._resources.get(arn)
+        if cached is None or cached.expires <= time.monotonic():
+            cached = await self._lookup(arn)
+        found = cached.found
         if isinstance(found, Outcome):
             return found
         destination, connection = found
-        refusal = endpoint_refusal(destination.endpoint, allow_http=self._allow_http)
-        if refusal is not None:
-            return Outcome.failure("INVALID_PARAMETER", refusal, retryable=False)
         try:
-            request = build_request(destination, connection, invocation)
+            request = _request(cached, destination, connection, invocation)
         except RequestRefused as exc:
             return Outcome.failure("INVALID_PARAMETER", str(exc), retryable=False)
         rate = destination.rate_limit_per_second
-        if await self._limiter.acquire(destination.arn, rate) is None:
+        if await self._limiter.acquire(arn, rate) is None:
             return Outcome.failure(
                 "THROTTLING",
                 f"The invocation rate limit of {rate} per second was reached.",
                 retryable=True,
-                retry_after_seconds=self._limiter.retry_after(destination.arn),
+                retry_after_seconds=self._limiter.retry_after(arn),
             )
         if connection.oauth is None:
-            return await self._send(request)
+            return (await self._exchange(request))[0]
         return await self._send_with_token(request, connection, connection.oauth)
 
-    async def _resources(self, arn: str) -> tuple[ApiDestination, Connection] | Outcome:
+    # --- destinations and connections, cached briefly --------------------------------------------
+    async def _lookup(self, arn: str) -> _Cached:
+        found, failed = await self._read(arn)
+        ttl = self._resource_ttl * (_FAILED_LOOKUP_SHARE if failed else 1.0)
+        entry = _Cached(time.monotonic() + ttl, found)
+        cache = self._resources
+        cache.pop(arn, None)  # re-inserted last: the dict's order is the eviction order
+        while len(cache) >= _MAX_CACHED_RESOURCES:
+            del cache[next(iter(cache))]
+        cache[arn] = entry
+        return entry
+
+    async def _read(self, arn: str) -> tuple[tuple[ApiDestination, Connection] | Outcome, bool]:
+        """What the store holds for ``arn``, and whether the lookup failed."""
         destination = await self._store.get_api_destination_by_arn(arn)
         if destination is None:
-            return Outcome.failure(
-                "NO_RESOURCE", f"API destination {arn} does not exist.", retryable=False
-            )
+            message = f"API destination {arn} does not exist."
+            return _no_retry("NO_RESOURCE", message), True
         connection = await self._store.get_connection_by_arn(destination.connection_arn)
         if connection is None:
             message = f"Connection {destination.connection_arn} does not exist."
-            return Outcome.failure("NO_RESOURCE", message, retryable=False)
+            return _no_retry("NO_RESOURCE", message), True
         if connection.state in _UNUSABLE:
             message = f"Connection {connection.name} is {connection.state.value}."
-            return Outcome.failure("NO_PERMISSIONS", message, retryable=False)
-        return destination, connection
+            return _no_retry("NO_PERMISSIONS", message), True
+        # A refused endpoint is a property of the destination: checked once, kept as long.
+        refusal = endpoint_refusal(destination.endpoint, allow_http=self._allow_http)
+        if refusal is not None:
+            return _no_retry("INVALID_PARAMETER", refusal), False
+        return (destination, connection), False
 
+    # --- HTTP ------------------------------------------------------------------------------------
     async def _send_with_token(
         self, request: HttpRequest, connection: Connection, oauth: OAuthClientCredentials
     ) -> Outcome:
@@ -139,36 +208,37 @@ class ApiDestinationTarget:
                 return outcome
         return outcome  # refused even with a token fetched just now
 
-    async def _send(self, request: HttpRequest) -> Outcome:
-        outcome, _ = await self._exchange(request)
-        return outcome
-
     async def _exchange(self, request: HttpRequest) -> tuple[Outcome, int | None]:
         """Send once; the outcome and the status the endpoint answered (None: no answer)."""
         try:
-            async with self._client.stream(
-                request.method, request.url, headers=request.header_list(), content=request.content
+            async with self._client().request(
+                request.method,
+                request.url,
+                headers=request.headers.values(),
+                data=request.content,
+                allow_redirects=False,
             ) as response:
-                await _drain(response)
-        except httpx.TimeoutException:
-            message = f"The endpoint did not answer within {REQUEST_TIMEOUT_SECONDS:g} seconds."
+                status = response.status
+                retry_after = None if status < 300 else response.headers.get("Retry-After")
+                await _drain(response.content)
+        except TimeoutError:  # aiohttp's timeouts are TimeoutErrors too
+            message = f"The endpoint did not answer within {self._timeout:g} seconds."
             return Outcome.failure("TIMEOUT", message, retryable=True), None
-        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
+        except ValueError as exc:  # aiohttp.InvalidURL, or a header value it will not send
             return Outcome.failure("INVALID_PARAMETER", _describe(exc), retryable=False), None
-        except httpx.TransportError as exc:
+        except (aiohttp.ClientError, OSError) as exc:
             return Outcome.failure("CONNECTION_FAILURE", _describe(exc), retryable=True), None
-        log.debug("%s %s answered %s", request.method, request.url, response.status_code)
-        return self._outcome(response), response.status_code
-
-    def _outcome(self, response: httpx.Response) -> Outcome:
-        status = response.status_code
         if 200 <= status < 300:
-            return Outcome.success()
+            return _DELIVERED, status
+        return self._failure(status, retry_after), status
+
+    def _failure(self, status: int, retry_after: str | None) -> Outcome:
+        """The outcome of an answer that is not 2xx."""
         message = f"Unable to invoke ApiDestination endpoint: the endpoint answered {status}."
         if status != 429 and status < 500:
             return Outcome.failure("ERROR_FROM_TARGET", message, retryable=False)
         code = "THROTTLING" if status == 429 else "ERROR_FROM_TARGET"
-        after = retry_after_seconds(response.headers.get("Retry-After"), self._clock.now())
+        after = retry_after_seconds(retry_after, self._clock.now())
         if after is not None and after < 0:  # AWS: a negative Retry-After stops retrying
             return Outcome.failure(code, message, retryable=False)
         return Outcome.failure(code, message, retryable=True, retry_after_seconds=after)
@@ -177,11 +247,22 @@ class ApiDestinationTarget:
     async def _token(
         self, connection: Connection, oauth: OAuthClientCredentials, *, fresh: bool
     ) -> str | Outcome:
-        lock = self._token_locks.setdefault(connection.arn, asyncio.Lock())
+        cached = self._tokens.get(connection.arn)
+        if not fresh and cached is not None and self._usable(cached, connection):
+            return cached.value  # the common case: no lock taken
+        lock = self._token_locks.get(connection.arn)
+        if lock is None:
+            lock = self._token_locks[connection.arn] = asyncio.Lock()
         async with lock:  # one token request per connection at a time, not one per event
-            cached = self._tokens.get(connection.arn)
-            if not fresh and cached is not None and self._usable(cached, connection):
-                return cached.value
+            latest = self._tokens.get(connection.arn)
+            # Usable unless a fresh one is wanted; a token another request fetched while this
+            # one waited for the lock is fresh enough.
+            if (
+                latest is not None
+                and (not fresh or latest is not cached)
+                and self._usable(latest, connection)
+            ):
+                return latest.value
             fetched = await self._fetch_token(connection, oauth)
             if isinstance(fetched, Outcome):
                 return fetched
@@ -198,26 +279,65 @@ class ApiDestinationTarget:
     ) -> _Token | Outcome:
         refusal = endpoint_refusal(oauth.authorization_endpoint, allow_http=self._allow_http)
         if refusal is not None:
-            return Outcome.failure("INVALID_PARAMETER", refusal, retryable=False)
+            return _no_retry("INVALID_PARAMETER", refusal)
         request = _token_request(oauth)
         try:
-            response = await self._client.request(
-                request.method, request.url, headers=request.header_list(), content=request.content
-            )
-        except httpx.TimeoutException:
+            async with self._client().request(
+                request.method,
+                request.url,
+                headers=request.headers.values(),
+                data=request.content,
+                allow_redirects=False,
+            ) as response:
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+                body = await _drain(response.content, keep=True)
+        except TimeoutError:
             return Outcome.failure("TIMEOUT", "The OAuth endpoint did not answer.", retryable=True)
-        except httpx.HTTPError as exc:
+        except ValueError as exc:
+            return _no_retry("INVALID_PARAMETER", _describe(exc))
+        except (aiohttp.ClientError, OSError) as exc:
             return Outcome.failure("CONNECTION_FAILURE", _describe(exc), retryable=True)
-        if response.status_code == 429 or response.status_code >= 500:
-            return self._outcome(response)
+        if status == 429 or status >= 500:
+            return self._failure(status, retry_after)
         now = self._clock.now()
-        token = _parse_token(response, now, connection.modified_at)
+        token = _parse_token(status, body, now, connection.modified_at)
         if token is None:
-            message = f"The OAuth endpoint answered {response.status_code} without a token."
-            return Outcome.failure("NO_PERMISSIONS", message, retryable=False)
+            message = f"The OAuth endpoint answered {status} without a token."
+            return _no_retry("NO_PERMISSIONS", message)
         if connection.state is ConnectionState.AUTHORIZING:
             await self._store.mark_authorized(connection.arn, now)
         return token
+
+
+_DELIVERED: Final = Outcome.success()
+
+
+def _request(
+    cached: _Cached, destination: ApiDestination, connection: Connection, invocation: Invocation
+) -> HttpRequest:
+    """``build_request``'s request, from the cached template when the invocation's target has
+    no HttpParameters: then nothing but the payload depends on the invocation, as long as the
+    connection adds no body parameters (they are merged into the payload)."""
+    if invocation.target.http_parameters is not None:
+        return build_request(destination, connection, invocation)
+    template = cached.template
+    if template is None:
+        request = build_request(destination, connection, invocation)
+        own = connection.invocation_parameters
+        if own is None or not own.body:
+            cached.template = _copy(request)
+        return request
+    content = None if template.content is None else invocation.payload.encode("utf-8")
+    return HttpRequest(template.method, template.url, content, template.headers.copy())
+
+
+def _copy(request: HttpRequest) -> HttpRequest:
+    return HttpRequest(request.method, request.url, request.content, request.headers.copy())
+
+
+def _no_retry(code: str, message: str) -> Outcome:
+    return Outcome.failure(code, message, retryable=False)
 
 
 def _token_request(oauth: OAuthClientCredentials) -> HttpRequest:
@@ -233,6 +353,7 @@ def _token_request(oauth: OAuthClientCredentials) -> HttpRequest:
         url += ("&" if "?" in url else "?") + urlencode(query)
     content = urlencode(form).encode("ascii") if form else None
     request = HttpRequest(oauth.http_method, url, content)
+    request.set_header("User-Agent", _USER_AGENT)
     request.set_header("Accept", "application/json")
     if content is not None:
         request.set_header("Content-Type", "application/x-www-form-urlencoded")
@@ -242,11 +363,11 @@ def _token_request(oauth: OAuthClientCredentials) -> HttpRequest:
     return request
 
 
-def _parse_token(response: httpx.Response, now: datetime, version: datetime) -> _Token | None:
-    if not 200 <= response.status_code < 300:
+def _parse_token(status: int, body: bytes, now: datetime, version: datetime) -> _Token | None:
+    if not 200 <= status < 300:
         return None
     try:
-        document = jsontext.loads(response.content)
+        document = jsontext.loads(body)
     except (jsontext.JSONDecodeError, ValueError):
         return None
     value = document.get("access_token") if isinstance(document, dict) else None
@@ -278,14 +399,29 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     return max(0.0, (moment - now).total_seconds())
 
 
-async def _drain(response: httpx.Response) -> None:
-    """Read the answer (bounded) so the connection can be reused; its content is not needed."""
+async def _drain(content: aiohttp.StreamReader, *, keep: bool = False) -> bytes:
+    """Read the answer, at most ``_MAX_RESPONSE_BYTES`` of it, so the connection can be reused
+    (one left with unread bytes is closed, not reused); returned only when ``keep`` is set."""
+    if content.at_eof():  # the usual small answer already arrived whole (or had no body)
+        return b""
+    kept: list[bytes] = []
     received = 0
-    async for chunk in response.aiter_raw():
-        received += len(chunk)
-        if received >= _MAX_RESPONSE_BYTES:
+    while received < _MAX_RESPONSE_BYTES:
+        chunk = await content.read(_MAX_RESPONSE_BYTES - received)
+        if not chunk:
             break
+        received += len(chunk)
+        if keep:
+            kept.append(chunk)
+    return b"".join(kept)
 
 
 def _describe(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    """The error for an outcome. aiohttp's response errors name the URL, whose query string may
+    hold a connection's secret parameters: only the status and message are kept."""
+    name = type(exc).__name__
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"{name}: {exc.status}, {exc.message}" if exc.message else name
+    if isinstance(exc, aiohttp.InvalidURL):
+        return f"{name}: the endpoint URL is not valid"
+    return f"{name}: {exc}" if str(exc) else name

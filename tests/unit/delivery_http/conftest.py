@@ -90,10 +90,13 @@ def _handler(endpoint: Endpoint) -> type[BaseHTTPRequestHandler]:
             self.send_response(reply.status)
             for name, value in reply.headers:
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(reply.body)))
+            # 204 and 304 answers have no content (RFC 9110 15.3.5): a client reads the bytes
+            # after their head as the next answer, so none are sent.
+            body = b"" if reply.status in (204, 304) else reply.body
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(reply.body)
+                self.wfile.write(body)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 

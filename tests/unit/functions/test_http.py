@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from busway.functions import FunctionSpec
+from busway.functions.http import HttpFunction
 from tests.unit.functions.support import Harness, function_arn, invocation
 
 pytestmark = pytest.mark.timeout(30)
@@ -29,7 +30,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/slow":
             threading.Event().wait(2)
         status = int(self.path.strip("/")) if self.path.strip("/").isdigit() else 200
+        if self.path == "/redirect":
+            status = 302
         self.send_response(status)
+        if status == 302:
+            self.send_header("location", "/204")
         self.send_header("content-length", "0")
         self.end_headers()
 
@@ -92,3 +97,28 @@ def test_no_server_is_a_retryable_failure() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # bound, not listening: connections are refused
         assert _outcome(f"http://127.0.0.1:{port}/") == (False, True, "FUNCTION_ERROR")
+
+
+def test_a_redirect_is_not_followed(server: Server) -> None:
+    base, received = server
+    assert _outcome(f"{base}/redirect") == (False, True, "FUNCTION_ERROR")
+    assert [path for path, _, _ in received] == ["/redirect"]
+
+
+def test_the_session_is_made_in_the_loop_and_close_is_idempotent(server: Server) -> None:
+    base, received = server
+    function = HttpFunction(FunctionSpec("hook", url=f"{base}/204"))  # outside any loop
+
+    async def main() -> list[bool]:
+        await function.close()  # nothing opened yet
+        try:
+            first = await function.run("arn", "{}")
+            await function.close()
+            await function.close()
+            second = await function.run("arn", "{}")  # a new pool
+        finally:
+            await function.close()
+        return [first.ok, second.ok]
+
+    assert asyncio.run(main()) == [True, True]
+    assert len(received) == 2
