@@ -1,7 +1,7 @@
 """Benchmark: end-to-end delivery from PutEvents to an HTTP target on loopback.
 
-Starts ``busway serve`` on SQLite in a temporary folder and an HTTP sink in this process; one rule
-sends every event to an API destination pointing at the sink. Then:
+Starts ``busway serve`` on SQLite in a temporary folder and an HTTP sink in another process
+(bench/sink.py); one rule sends every event to an API destination pointing at the sink. Then:
 
 1. a fixed rate (default 1,000 events/s for 30 s, one event per PutEvents): latency from the
    PutEvents request being sent to the sink receiving the event, p50/p95/p99;
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +33,6 @@ from bench.loadgen import (
     percentile,
     put_events_request,
 )
-from tests.support.http_sink import HttpSink
 from tests.support.server import BuswayServer
 
 CONNECTIONS = 32
@@ -100,24 +100,44 @@ async def paced(
     return sent, errors
 
 
-def delivered_at(sink: HttpSink, seqs: set[int], timeout: float) -> dict[int, float]:
-    """When the sink first received each of ``seqs``; waits until all came or time ran out."""
-    deadline = time.monotonic() + timeout
-    found: dict[int, float] = {}
-    scanned = 0
-    while len(found) < len(seqs) and time.monotonic() < deadline:
-        received = sink.wait_for(scanned + 1, 0.5)
-        for request in received[scanned:]:
-            seq = json.loads(request.body)["detail"]["seq"]
-            if seq in seqs:
-                found.setdefault(seq, request.at)
-        scanned = len(received)
-    return found
+class Sink:
+    """The sink process and what it recorded so far."""
+
+    def __init__(self, folder: Path) -> None:
+        self.record = folder / "received.txt"
+        self.record.touch()
+        script = Path(__file__).with_name("sink.py")
+        self.process = subprocess.Popen(
+            [sys.executable, str(script), str(self.record)], stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        self.url = f"http://127.0.0.1:{self.process.stdout.readline().strip()}"
+        self._offset = 0
+        self._seen: dict[int, float] = {}
+
+    def delivered_at(self, seqs: set[int], timeout: float) -> dict[int, float]:
+        """When the sink first received each of ``seqs``; waits until all came or time ran out."""
+        deadline = time.monotonic() + timeout
+        while not seqs <= self._seen.keys() and time.monotonic() < deadline:
+            with self.record.open() as record:
+                record.seek(self._offset)
+                text = record.read()
+            complete = text[: text.rfind("\n") + 1]
+            self._offset += len(complete)
+            for line in complete.splitlines():
+                seq, at = line.split()
+                self._seen.setdefault(int(seq), float(at))
+            time.sleep(0.1)
+        return {seq: self._seen[seq] for seq in seqs if seq in self._seen}
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
-def fixed_rate(server: BuswayServer, sink: HttpSink, rate: int, seconds: float) -> None:
+def fixed_rate(server: BuswayServer, sink: Sink, rate: int, seconds: float) -> None:
     sent, errors = asyncio.run(paced(server.port, rate, seconds, 0))
-    got = delivered_at(sink, set(sent), DRAIN_TIMEOUT_S)
+    got = sink.delivered_at(set(sent), DRAIN_TIMEOUT_S)
     latencies = sorted((got[seq] - sent[seq]) * 1000 for seq in got)
     p50, p95, p99 = (percentile(latencies, f) for f in (0.50, 0.95, 0.99))
     print(
@@ -130,12 +150,12 @@ def fixed_rate(server: BuswayServer, sink: HttpSink, rate: int, seconds: float) 
     )
 
 
-def burst(server: BuswayServer, sink: HttpSink, count: int, first_seq: int) -> None:
+def burst(server: BuswayServer, sink: Sink, count: int, first_seq: int) -> None:
     bodies = [body([entry(first_seq + i + j) for j in range(10)]) for i in range(0, count, 10)]
     requests = [put_events_request(server.port, b) for b in bodies]
     started = time.perf_counter()
     elapsed, _, errors = asyncio.run(blast(server.port, requests, CONNECTIONS))
-    got = delivered_at(sink, set(range(first_seq, first_seq + count)), DRAIN_TIMEOUT_S)
+    got = sink.delivered_at(set(range(first_seq, first_seq + count)), DRAIN_TIMEOUT_S)
     last = max(got.values()) if got else started
     rate = len(got) / (last - started)
     print(
@@ -154,17 +174,20 @@ def main() -> None:
     print(machine())
     print(
         "workload: rule -> API destination -> HTTP sink on loopback; server on SQLite "
-        "(synchronous=FULL); load generator and sink in this process"
+        "(synchronous=FULL); load generator in this process, sink in another"
     )
     env = {"BUSWAY_LOG_LEVEL": "WARNING", "BUSWAY_MAX_API_DESTINATION_RATE_PER_SECOND": "1000000"}
     with (
         tempfile.TemporaryDirectory() as folder,
-        HttpSink(max_kept=2_000_000) as sink,
         BuswayServer(Path(folder) / "data", extra_env=env) as server,
     ):
-        create_route(server.endpoint, sink.url)
-        fixed_rate(server, sink, args.rate, args.seconds)
-        burst(server, sink, args.burst, first_seq=10**9)
+        sink = Sink(Path(folder))
+        try:
+            create_route(server.endpoint, sink.url)
+            fixed_rate(server, sink, args.rate, args.seconds)
+            burst(server, sink, args.burst, first_seq=10**9)
+        finally:
+            sink.stop()
 
 
 if __name__ == "__main__":
