@@ -39,7 +39,7 @@ class FieldCheck:
     def holds(self, leaves: Leaves) -> bool:
         """The plain check, ignoring array consistency: some leaf at the path is accepted, or
         there is none and absence is enough."""
-        found = leaves.get(self.path)
+        found = leaves[self.path]  # ``Leaves`` reads a missing path as empty (or lazily)
         if not found:
             return self.absent_ok
         accepts = self.accepts
@@ -63,7 +63,7 @@ def alternative_holds(checks: Sequence[FieldCheck], leaves: Leaves, has_arrays: 
     # the plain check and search only when a leaf that matters sits in an array element.
     pinned = False
     for check in checks:
-        found = leaves.get(check.path)
+        found = leaves[check.path]
         if not found:
             if check.absent_ok:
                 continue
@@ -92,7 +92,7 @@ def _search(
     if position == len(checks):
         return True
     check = checks[position]
-    found = leaves.get(check.path, ())
+    found = leaves[check.path]
     reachable = [trail for value, trail in found if _fits(trail, chosen) and check.accepts(value)]
     for trail in dict.fromkeys(reachable):
         extended = dict(chosen)

@@ -8,10 +8,12 @@ they come from different elements.
 
 Only paths some rule mentions are of interest, so the walk can be limited to them: ``wanted``
 maps a path to ``LEAF`` (keep scalar values found there) and/or ``DESCEND`` (some rule path
-continues below it). For the index's hot path, ``wanted_tree`` turns that map into one table
-per object level, keyed by the event keys that lead somewhere (a key written with dots, such as
-``"a.b"``, included), so each object costs one C-level intersection of its keys with the
-table instead of a string concatenation and lookup per key.
+continues below it). The index goes further and reads one path at a time (``LazyLeaves``): the
+paths it looks candidates up by for every event, any other path only when a gate or a candidate
+first asks for it. ``wanted_tree`` turns a path into one table per object level, keyed by the
+event keys that lead towards it (a key written with dots, such as ``"a.b"``, included), so
+reading it probes a key or two per object. There an array is identified by the id of its list
+object, so paths read separately agree on which array is which.
 """
 
 from __future__ import annotations
@@ -22,19 +24,30 @@ from typing import Any
 __all__ = [
     "DESCEND",
     "LEAF",
+    "LazyLeaves",
     "Leaf",
     "Leaves",
+    "PathTrees",
     "Trail",
     "WantedTree",
     "flatten_event",
-    "flatten_with_pinned_paths",
+    "read_lazily",
     "wanted_paths",
     "wanted_tree",
 ]
 
 Trail = tuple[tuple[int, int], ...]
 Leaf = tuple[Any, Trail]
-Leaves = dict[str, list[Leaf]]
+
+
+class Leaves(dict[str, list[Leaf]]):
+    """Leaf values by path; a path with no leaf reads as an empty list."""
+
+    __slots__ = ()
+
+    def __missing__(self, path: str) -> list[Leaf]:
+        return []
+
 
 LEAF = 1
 DESCEND = 2
@@ -79,24 +92,97 @@ def flatten_event(event: Any, wanted: Mapping[str, int] | None = None) -> tuple[
     return walk.leaves, walk.pinned_elements > 0
 
 
-def flatten_with_pinned_paths(event: Any, wanted: WantedTree) -> tuple[Leaves, set[str]]:
-    """The event's wanted leaves by path, and the paths with a leaf inside an array element:
-    only an alternative that uses one of those paths needs the array-consistency search."""
-    walk = _Walk(None)
-    if type(event) is dict:
-        walk.wanted_object(event, wanted, ())
-    return walk.leaves, walk.pinned_paths
+def read_lazily(event: Any, anchor_paths: tuple[str, ...], trees: PathTrees) -> LazyLeaves:
+    """The event's leaves, those at the anchor paths (those the index looks candidates up by)
+    read now, any other path when first asked for."""
+    leaves = LazyLeaves()
+    leaves.event = event
+    leaves.trees = trees
+    leaves.pinned = set()
+    for path in anchor_paths:
+        leaves[path]  # a missing path is read, and kept
+    return leaves
+
+
+class PathTrees(dict[str, "WantedTree"]):
+    """The wanted tree of each single path, made on first use."""
+
+    __slots__ = ()
+
+    def __missing__(self, path: str) -> WantedTree:
+        tree = self[path] = wanted_tree(wanted_paths([path]))
+        return tree
+
+
+class LazyLeaves(Leaves):
+    """An event's leaves, each path read from the event when first asked for (and kept), so
+    an event is walked only where the candidate rules look. ``pinned`` holds the paths read
+    so far that have a leaf inside an array element.
+
+    Array ids are the ids of the array objects, so the trails of paths read separately agree
+    on which array is which (a list object referenced twice counts as one array)."""
+
+    __slots__ = ("event", "pinned", "trees")
+
+    event: Any
+    trees: PathTrees
+    pinned: set[str]
+
+    def __missing__(self, path: str) -> list[Leaf]:
+        found: list[Leaf] = []
+        if type(self.event) is dict:
+            _read_object(self.event, self.trees[path], (), found)
+            for _, trail in found:
+                if trail:
+                    self.pinned.add(path)
+                    break
+        self[path] = found
+        return found
+
+
+_ABSENT = object()
+
+
+def _read_object(obj: dict[str, Any], table: WantedTree, trail: Trail, found: list[Leaf]) -> None:
+    """As ``_Walk.object`` does, for a single path's table."""
+    # The table has a key or two: probing them beats intersecting with ``obj``.
+    for key, (mode, _, below) in table.items():
+        value = obj.get(key, _ABSENT)
+        if value is _ABSENT:
+            continue
+        kind = type(value)
+        if kind is dict:
+            if mode & DESCEND:
+                _read_object(value, below, trail, found)
+        elif kind is list:
+            _read_array(value, mode, below, trail, found)
+        elif mode & LEAF:
+            found.append((value, trail))
+
+
+def _read_array(
+    items: list[Any], mode: int, table: WantedTree, trail: Trail, found: list[Leaf]
+) -> None:
+    """As ``_Walk.array`` does, for a single path's table; the array's id is its object's."""
+    for index, item in enumerate(items):
+        kind = type(item)
+        if kind is dict:
+            if mode & DESCEND:
+                _read_object(item, table, (*trail, (id(items), index)), found)
+        elif kind is list:
+            _read_array(item, mode, table, (*trail, (id(items), index)), found)
+        elif mode & LEAF:
+            found.append((item, trail))
 
 
 class _Walk:
     """The state of one flattening walk."""
 
-    __slots__ = ("arrays", "leaves", "pinned_elements", "pinned_paths", "wanted")
+    __slots__ = ("arrays", "leaves", "pinned_elements", "wanted")
 
     def __init__(self, wanted: Mapping[str, int] | None) -> None:
         self.wanted = wanted
-        self.leaves: Leaves = {}
-        self.pinned_paths: set[str] = set()
+        self.leaves = Leaves()
         self.arrays = 0  # arrays seen so far: their ids
         self.pinned_elements = 0  # array elements that put an index in a trail
 
@@ -119,45 +205,6 @@ class _Walk:
                 self.array(value, path, mode, trail)
             elif mode & LEAF:
                 self.leaf(path, value, trail)
-
-    def wanted_object(self, obj: dict[str, Any], table: WantedTree, trail: Trail) -> None:
-        leaves = self.leaves
-        for key in obj.keys() & table.keys():
-            mode, path, below = table[key]
-            value = obj[key]
-            kind = type(value)
-            if kind is dict:
-                if mode & DESCEND:
-                    self.wanted_object(value, below, trail)
-            elif kind is list:
-                self.wanted_array(value, path, mode, below, trail)
-            elif mode & LEAF:
-                # ``leaf()`` inlined: most leaves an event has are met here.
-                found = leaves.get(path)
-                if found is None:
-                    leaves[path] = [(value, trail)]
-                else:
-                    found.append((value, trail))
-                if trail:
-                    self.pinned_paths.add(path)
-
-    def wanted_array(
-        self, items: list[Any], path: str, mode: int, table: WantedTree, trail: Trail
-    ) -> None:
-        """As ``array``, for the walk that follows wanted tables."""
-        self.arrays += 1
-        array_id = self.arrays
-        for index, item in enumerate(items):
-            kind = type(item)
-            if kind is dict:
-                if mode & DESCEND:
-                    self.pinned_elements += 1
-                    self.wanted_object(item, table, (*trail, (array_id, index)))
-            elif kind is list:
-                self.pinned_elements += 1
-                self.wanted_array(item, path, mode, table, (*trail, (array_id, index)))
-            elif mode & LEAF:
-                self.leaf(path, item, trail)
 
     def array(self, items: list[Any], path: str, mode: int, trail: Trail) -> None:
         self.arrays += 1
@@ -182,5 +229,3 @@ class _Walk:
             self.leaves[path] = [(value, trail)]
         else:
             found.append((value, trail))
-        if trail:
-            self.pinned_paths.add(path)

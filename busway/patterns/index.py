@@ -9,15 +9,21 @@ work stays proportional to the number of rules).
 An anchor that is loose (a prefix, a range: many events satisfy it) or crowded (an exact
 value several alternatives share) is not the end of the lookup: such alternatives sit behind
 a *gate*, a second-level table on another of their fields that a table serves, so an event
-brings in only the alternatives whose two fields it satisfies.
+brings in only the alternatives whose two fields it satisfies. Most gates hold a condition or
+two and are opened by few events, so a gate tries its conditions in turn until it holds more
+than a few; only then does it get a table (nothing to build or remember for the rest). Of the
+two fields, the one whose path other anchors already need becomes the anchor.
 
-Matching an event flattens it once (only the paths rules mention), asks the path tables and
-the opened gates for candidate alternatives, and checks only their remaining fields. Fields
-are shared objects, so each distinct field is judged at most once per event whatever the
-number of candidates using it; the array-consistency search runs only for an alternative
-that uses a path with a leaf inside an array element. Alternatives that absence alone can
-satisfy (every field allows ``exists: false``) have no anchor and are checked for every
-event; they are rare.
+Matching an event reads it lazily, one path at a time: up front only the anchor paths (those
+the path tables and the gates' tables are keyed by), then a gate's path when an event opens
+that gate, and a candidate's other paths when it is checked; each path is read at most once
+per event. Array trails name an array by the id of its list object, so paths read separately
+agree on which element is which. Fields are shared objects, so each distinct field is judged
+at most once per event whatever the number of candidates using it; the array-consistency
+search runs only for an alternative that uses a path with a leaf inside an array element (all
+of its paths have been read by then). Alternatives that absence alone can satisfy (every
+field allows ``exists: false``) have no anchor and are checked for every event; they are
+rare.
 """
 
 from __future__ import annotations
@@ -30,11 +36,9 @@ from busway.patterns.compiler import DEFAULT_MAX_PATTERN_CHARS, compile_pattern
 from busway.patterns.conditions import Condition
 from busway.patterns.evaluate import FieldCheck, consistent_choice_exists, prepare_alternative
 from busway.patterns.flatten import (
-    Leaves,
-    WantedTree,
-    flatten_with_pinned_paths,
-    wanted_paths,
-    wanted_tree,
+    LazyLeaves,
+    PathTrees,
+    read_lazily,
 )
 from busway.patterns.path_index import PathIndex, anchor_cost
 
@@ -124,9 +128,11 @@ class RuleIndex:
         # alternatives are anchored on it.
         self._popularity: Counter[tuple[str, Condition]] = Counter()
         self._anchored_on: dict[tuple[str, Condition], set[_Entry]] = {}
-        # Paths rules mention, so flattening skips the rest of each event.
+        # Paths rules mention (each with its single-path table, for reading it lazily), and
+        # the table of the paths candidates are looked up by (None: to be made again).
         self._path_users: Counter[str] = Counter()
-        self._wanted: WantedTree = {}
+        self._trees = PathTrees()
+        self._anchor_paths: tuple[str, ...] | None = None
 
     def __len__(self) -> int:
         return len(self._rules)
@@ -161,7 +167,10 @@ class RuleIndex:
             self._use_paths(entries, -1)
 
     def matches(self, event: Mapping[str, Any]) -> set[str]:
-        leaves, pinned = flatten_with_pinned_paths(event, self._wanted)
+        anchor_paths = self._anchor_paths
+        if anchor_paths is None:
+            anchor_paths = self._anchor_paths = tuple({**self._paths, **self._gate_paths})
+        leaves = read_lazily(event, anchor_paths, self._trees)
         matched: set[str] = set()
         # Each field's verdict for this event, computed at most once whatever the candidates.
         verdicts: dict[FieldCheck, bool] = {}
@@ -176,16 +185,18 @@ class RuleIndex:
                 if not holds:
                     break
             else:
-                if self._rest_holds(entry, leaves, pinned, verdicts):
+                if self._rest_holds(entry, leaves, verdicts):
                     matched.add(rule_id)
         return matched
 
-    def _candidates(self, leaves: Leaves) -> set[_Entry]:
+    def _candidates(self, leaves: LazyLeaves) -> set[_Entry]:
         """The alternatives whose anchor some leaf satisfies, and the unanchored ones."""
         candidates: set[_Entry] = set(self._unanchored) if self._unanchored else set()
         gates: set[_Gate] = set()
         paths, gate_paths = self._paths, self._gate_paths
-        for path, found in leaves.items():
+        for path, found in leaves.items():  # the anchor paths, all read up front
+            if not found:
+                continue
             path_index = paths.get(path)
             if path_index is not None:
                 path_index.collect(found, candidates)
@@ -193,17 +204,27 @@ class RuleIndex:
             if path_index is not None:
                 path_index.collect(found, gates)
         for gate in gates:
-            gated = leaves.get(gate.path)
-            if gated:
+            gated = leaves[gate.path]
+            if not gated:
+                continue
+            if gate.index is not None:
                 gate.index.collect(gated, candidates)
+                continue
+            # A scanned gate, tried here rather than through a call: an event opens several.
+            for condition, entries in gate.scanned.items():
+                accepts = condition.matches
+                for value, _ in gated:
+                    if accepts(value):
+                        candidates |= entries
+                        break
         return candidates
 
     @staticmethod
-    def _rest_holds(
-        entry: _Entry, leaves: Leaves, pinned: set[str], verdicts: dict[FieldCheck, bool]
-    ) -> bool:
+    def _rest_holds(entry: _Entry, leaves: LazyLeaves, verdicts: dict[FieldCheck, bool]) -> bool:
         """Given its anchor and required fields hold plainly: the fields absence can satisfy,
-        then array consistency where a leaf the alternative uses sits in an array element."""
+        then array consistency where a leaf the alternative uses sits in an array element.
+        Every path of the alternative has been read by then, so ``pinned`` knows them all."""
+        pinned = leaves.pinned
         for check in entry.optional:
             holds = verdicts.get(check)
             if holds is None:
@@ -228,8 +249,10 @@ class RuleIndex:
                     self._path_users[check.path] = users
                 else:
                     del self._path_users[check.path]
-        if changed:  # a path appeared or vanished
-            self._wanted = wanted_tree(wanted_paths(list(self._path_users)))
+        if changed:  # a path vanished: forget its table
+            for path in list(self._trees):
+                if path not in self._path_users:
+                    del self._trees[path]
 
     def _count(self, entry: _Entry, step: int) -> list[tuple[str, Condition]]:
         """Adjust popularity; return the keys whose count just reached a power of two."""
@@ -275,13 +298,29 @@ class RuleIndex:
             return
         anchor = ranked[0][1]
         gate_field = _gate_field(ranked)
+        if gate_field is not None and self._read_sooner(gate_field, anchor):
+            anchor, gate_field = gate_field, anchor
         entry.set_anchor(_field(anchor), _field(gate_field) if gate_field else None)
         for condition in anchor.conditions:
             self._anchored_on.setdefault((anchor.path, condition), set()).add(entry)
         if gate_field is None:
-            self._paths.setdefault(anchor.path, PathIndex()).add_all(anchor.conditions, entry)
+            self._table(self._paths, anchor.path).add_all(anchor.conditions, entry)
         else:
             self._open_gate(anchor, gate_field.path).add_all(gate_field.conditions, entry)
+
+    def _read_sooner(self, gate_field: FieldCheck, anchor: FieldCheck) -> bool:
+        """Whether to swap the two: an anchor path is read for every event and a gate path
+        only for the events that open the gate, so when the gate's path is read up front
+        already (another anchor) and the anchor's is not, and a table serves the anchor's
+        conditions as well, filing the other way round spares every event a path."""
+        return (
+            self._read_up_front(gate_field.path)
+            and not self._read_up_front(anchor.path)
+            and all(anchor_cost(condition) <= _TABLE_COST for condition in anchor.conditions)
+        )
+
+    def _read_up_front(self, path: str) -> bool:
+        return path in self._paths or path in self._gate_paths
 
     def _unfile(self, entry: _Entry) -> None:
         if entry.anchor is None:
@@ -295,21 +334,43 @@ class RuleIndex:
             if not anchored:
                 del self._anchored_on[(path, condition)]
         if gate is None:
-            _discard_all(self._paths, path, conditions, entry)
+            self._discard_all(self._paths, path, conditions, entry)
         else:
             self._close_gate(path, conditions, gate, entry)
 
+    def _table(self, tables: dict[str, PathIndex], path: str) -> PathIndex:
+        """The table of ``path`` in ``tables`` (the anchors' or the gates'), made if new."""
+        path_index = tables.get(path)
+        if path_index is None:
+            path_index = tables[path] = PathIndex()
+            self._anchor_paths = None  # one more path to read up front
+        return path_index
+
+    def _discard_all(
+        self,
+        tables: dict[str, PathIndex],
+        path: str,
+        conditions: tuple[Condition, ...],
+        member: object,
+    ) -> None:
+        path_index = tables[path]
+        for condition in conditions:
+            path_index.discard(condition, member)
+        if path_index.is_empty():
+            del tables[path]
+            self._anchor_paths = None
+
     # ------------------------------------------------------------------ gates
 
-    def _open_gate(self, anchor: FieldCheck, path: str) -> PathIndex:
+    def _open_gate(self, anchor: FieldCheck, path: str) -> _Gate:
         """The second-level table for alternatives anchored on ``anchor`` and gated on
         ``path``; made and filed on first use."""
         key = (anchor.path, anchor.conditions, path)
         gate = self._gates.get(key)
         if gate is None:
             gate = self._gates[key] = _Gate(path)
-            self._gate_paths.setdefault(anchor.path, PathIndex()).add_all(anchor.conditions, gate)
-        return gate.index
+            self._table(self._gate_paths, anchor.path).add_all(anchor.conditions, gate)
+        return gate
 
     def _close_gate(
         self,
@@ -320,23 +381,53 @@ class RuleIndex:
     ) -> None:
         key = (path, conditions, gated_on[0])
         gate = self._gates[key]
-        for condition in gated_on[1]:
-            gate.index.discard(condition, entry)
-        if gate.index.is_empty():
+        gate.discard_all(gated_on[1], entry)
+        if gate.is_empty():
             del self._gates[key]
-            _discard_all(self._gate_paths, path, conditions, gate)
+            self._discard_all(self._gate_paths, path, conditions, gate)
 
 
 class _Gate:
     """Alternatives that share a loose anchor (a prefix, a range...) filed again under a
     second field, so an event that satisfies the anchor brings in only those whose second
-    field it satisfies too."""
+    field it satisfies too.
 
-    __slots__ = ("index", "path")
+    Most gates hold a condition or two, and most are opened by few events: until a gate
+    holds more than ``_SCANNED_GATE`` conditions, it tries them in turn (with no table to
+    build, and nothing to remember per value); past that, a ``PathIndex`` serves it."""
+
+    __slots__ = ("index", "path", "scanned")
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.index = PathIndex()
+        self.scanned: dict[Condition, set[_Entry]] = {}
+        self.index: PathIndex | None = None
+
+    def add_all(self, conditions: tuple[Condition, ...], entry: _Entry) -> None:
+        if self.index is not None:
+            self.index.add_all(conditions, entry)
+            return
+        for condition in conditions:
+            self.scanned.setdefault(condition, set()).add(entry)
+        if len(self.scanned) > _SCANNED_GATE:
+            self.index = PathIndex()
+            for condition, entries in self.scanned.items():
+                for member in entries:
+                    self.index.add(condition, member)
+            self.scanned = {}
+
+    def discard_all(self, conditions: tuple[Condition, ...], entry: _Entry) -> None:
+        for condition in conditions:
+            if self.index is not None:
+                self.index.discard(condition, entry)
+            elif condition in self.scanned:
+                entries = self.scanned[condition]
+                entries.discard(entry)
+                if not entries:
+                    del self.scanned[condition]
+
+    def is_empty(self) -> bool:
+        return self.index.is_empty() if self.index is not None else not self.scanned
 
 
 def _field(check: FieldCheck) -> tuple[str, tuple[Condition, ...]]:
@@ -356,15 +447,6 @@ def _gate_field(ranked: list[tuple[int, FieldCheck]]) -> FieldCheck | None:
     return None
 
 
-def _discard_all(
-    tables: dict[str, PathIndex], path: str, conditions: tuple[Condition, ...], member: object
-) -> None:
-    path_index = tables[path]
-    for condition in conditions:
-        path_index.discard(condition, member)
-    if path_index.is_empty():
-        del tables[path]
-
-
+_SCANNED_GATE = 4  # conditions a gate tries in turn before a table serves it
 _TABLE_COST = 20  # kinds up to numeric ranges are served by a table, not a scan
 _CROWDED = 4  # alternatives sharing an exact anchor before it is worth gating them

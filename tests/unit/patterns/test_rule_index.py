@@ -160,3 +160,52 @@ def test_index_agrees_with_matches_on_random_rules() -> None:
         event = _random_event(rng)
         expected = {rule_id for rule_id, pattern in rules.items() if matches(pattern, event)}
         assert index.matches(event) == expected, event
+
+
+def test_paths_read_lazily_keep_array_consistency() -> None:
+    # Anchored on ``source``: the fields inside the array are read only for the candidates,
+    # each on its own, and must still agree on which element is which.
+    rules = {
+        "same": {"source": ["app"], "d": {"a": ["x"], "b": ["y"]}},
+        "absent": {"source": ["app"], "d": {"a": ["x"], "c": [{"exists": False}]}},
+    }
+    index = RuleIndex()
+    for rule_id, pattern in rules.items():
+        index.add(rule_id, pattern)
+    cases: list[tuple[dict[str, Any], set[str]]] = [
+        ({"source": "app", "d": [{"a": "x"}, {"b": "y", "c": 1}]}, {"absent"}),
+        ({"source": "app", "d": [{"a": "x", "c": 1}, {"b": "y"}]}, set()),
+        ({"source": "app", "d": [{"a": "q"}, {"a": "x", "b": "y"}]}, {"same", "absent"}),
+        (
+            {"source": "app", "d": [[{"a": "x", "c": 0}], [{"a": "x", "b": "y"}]]},
+            {"same", "absent"},
+        ),
+        ({"source": "app", "d": [{"a": "x", "c": 0}], "d.b": "y"}, {"same"}),
+        ({"source": "app", "d": [{"a": "x"}], "d.b": "y"}, {"same", "absent"}),
+    ]
+    for event, expected in cases:
+        assert {
+            rule_id for rule_id, pattern in rules.items() if matches(pattern, event)
+        } == expected
+        assert index.matches(event) == expected, event
+
+
+def test_anchor_inside_an_array_and_gate_outside_agree() -> None:
+    index = RuleIndex()
+    for number in range(6):  # crowd ``source`` so that some alternatives anchor on the array
+        index.add(f"s{number}", {"source": ["app"], "detail-type": [f"T{number}"]})
+    index.add("items", {"source": ["app"], "items": {"sku": [{"prefix": "A"}], "qty": [2]}})
+    assert index.matches({"source": "app", "items": [{"sku": "A1", "qty": 1}, {"qty": 2}]}) == set()
+    event = {"source": "app", "detail-type": "T1", "items": [{"sku": "B"}, {"sku": "A1", "qty": 2}]}
+    assert index.matches(event) == {"s1", "items"}
+
+
+def test_a_gate_past_a_few_conditions_gets_a_table_and_back() -> None:
+    index = RuleIndex()
+    for number in range(10):
+        index.add(f"r{number}", {"source": [{"prefix": "app"}], "detail-type": [f"T{number}"]})
+    assert index.matches({"source": "app.1", "detail-type": "T7"}) == {"r7"}
+    for number in range(9):
+        index.remove(f"r{number}")
+    assert index.matches({"source": "app.1", "detail-type": "T9"}) == {"r9"}
+    assert index.matches({"source": "app.1", "detail-type": "T7"}) == set()
