@@ -1,12 +1,12 @@
 """``ApiDestinationTarget``: delivers events to API destinations over HTTP (spec 9.2 and 6.4).
 
-One pooled ``aiohttp.ClientSession`` serves every destination, with AWS's 5-second total timeout
-per request. It is created lazily, inside the running event loop (an aiohttp session belongs to
-the loop it was made in), and closed by ``close()``. 2xx is delivered; 429 and 5xx, timeouts and
-connection failures are worth retrying (``Retry-After`` is passed on); other statuses, redirects
-included (they are never followed), are not. OAuth tokens are fetched with the connection's
-client credentials, cached until they expire, and fetched anew once when the endpoint answers
-401 or 407. Secrets never reach the log.
+One pooled ``HttpClient`` (busway.delivery.http_client) serves every destination, with AWS's
+5-second total timeout per request. It is created lazily, inside the running event loop (its
+connections belong to the loop they were made in), and closed by ``close()``. 2xx is
+delivered; 429 and 5xx, timeouts and connection failures are worth retrying (``Retry-After`` is
+passed on); other statuses, redirects included (they are never followed), are not. OAuth
+tokens are fetched with the connection's client credentials, cached until they expire, and
+fetched anew once when the endpoint answers 401 or 407. Secrets never reach the log.
 
 Staleness: the API destination and its connection are read from the store at most once per
 ``resource_ttl`` (1 second by default) per destination, not on every invocation. A change to
@@ -26,10 +26,15 @@ from email.utils import parsedate_to_datetime
 from typing import Final
 from urllib.parse import urlencode
 
-import aiohttp
-
 from busway import jsontext
 from busway.clock import Clock, SystemClock
+from busway.delivery.http_client import (
+    HttpClient,
+    HttpError,
+    HttpTimeout,
+    InvalidRequest,
+    Response,
+)
 from busway.delivery.target import Invocation, Outcome
 from busway.delivery.targets.http_request import (
     FIXED_HEADERS,
@@ -60,11 +65,11 @@ _TOKEN_MARGIN: Final = timedelta(seconds=10)
 _UNUSABLE: Final = frozenset(
     {ConnectionState.DEAUTHORIZED, ConnectionState.DEAUTHORIZING, ConnectionState.DELETING}
 )
-# aiohttp adds these itself unless told not to; busway sends AWS's values (FIXED_HEADERS) or,
-# for a token request, what it sets. Accept (*/*), Host and Content-Length stay automatic.
+# The client adds only Host and Content-Length; busway sends AWS's values (FIXED_HEADERS) or,
+# for a token request, what it sets. Accept: */* is what busway sent before (aiohttp's default).
 # AWS also sends Connection: close (spec 9.2); busway does not: it keeps connections to an
 # endpoint alive and reuses them, which is most of what makes deliveries fast.
-_SKIP_AUTO_HEADERS: Final = ("User-Agent", "Accept-Encoding", "Content-Type")
+_ACCEPT: Final = ("Accept", "*/*")
 _USER_AGENT: Final = FIXED_HEADERS["User-Agent"]
 
 
@@ -106,37 +111,28 @@ class ApiDestinationTarget:
         self._timeout = timeout
         self._max_connections = max_connections
         self._resource_ttl = resource_ttl
-        self._session: aiohttp.ClientSession | None = None  # made in the running loop
+        self._http: HttpClient | None = None  # made in the running loop
         self._resources: dict[str, _Cached] = {}  # by destination ARN
         self._tokens: dict[str, _Token] = {}  # by connection ARN
         self._token_locks: dict[str, asyncio.Lock] = {}
 
-    def _client(self) -> aiohttp.ClientSession:
-        session = self._session
-        if session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self._max_connections,
-                limit_per_host=0,  # the total limit is the only one
-                keepalive_timeout=15.0,
+    def _client(self) -> HttpClient:
+        client = self._http
+        if client is None:
+            # The client uses no proxy (variables meant for the operator's shell must not
+            # reroute deliveries), follows no redirect (a 3xx is an answer, and a failure),
+            # keeps no cookies (endpoints must not share them) and decodes no body.
+            client = self._http = HttpClient(
+                max_connections=self._max_connections,  # the total limit is the only one
+                timeout=self._timeout,
             )
-            # trust_env=False: proxy variables meant for the operator's shell must not reroute
-            # deliveries. Redirects are not followed (allow_redirects=False on each request):
-            # a 3xx is an answer, and a failure. Bodies are drained, never decoded.
-            session = self._session = aiohttp.ClientSession(
-                connector=connector,
-                timeout=aiohttp.ClientTimeout(total=self._timeout),
-                trust_env=False,
-                skip_auto_headers=_SKIP_AUTO_HEADERS,
-                auto_decompress=False,
-                cookie_jar=aiohttp.DummyCookieJar(),  # endpoints must not share cookies
-            )
-        return session
+        return client
 
     async def close(self) -> None:
         """Close the pooled connections; idempotent (a later invocation opens a new pool)."""
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        client, self._http = self._http, None
+        if client is not None:
+            await client.close()
 
     async def invoke(self, invocation: Invocation) -> Outcome:
         arn = invocation.target.arn
@@ -211,26 +207,27 @@ class ApiDestinationTarget:
     async def _exchange(self, request: HttpRequest) -> tuple[Outcome, int | None]:
         """Send once; the outcome and the status the endpoint answered (None: no answer)."""
         try:
-            async with self._client().request(
-                request.method,
-                request.url,
-                headers=request.headers.values(),
-                data=request.content,
-                allow_redirects=False,
-            ) as response:
-                status = response.status
-                retry_after = None if status < 300 else response.headers.get("Retry-After")
-                await _drain(response.content)
-        except TimeoutError:  # aiohttp's timeouts are TimeoutErrors too
+            response = await self._send(request)
+        except HttpTimeout:
             message = f"The endpoint did not answer within {self._timeout:g} seconds."
             return Outcome.failure("TIMEOUT", message, retryable=True), None
-        except ValueError as exc:  # aiohttp.InvalidURL, or a header value it will not send
+        except InvalidRequest as exc:  # a URL or a header value that cannot be sent
             return Outcome.failure("INVALID_PARAMETER", _describe(exc), retryable=False), None
-        except (aiohttp.ClientError, OSError) as exc:
+        except HttpError as exc:
             return Outcome.failure("CONNECTION_FAILURE", _describe(exc), retryable=True), None
+        status = response.status
         if 200 <= status < 300:
             return _DELIVERED, status
-        return self._failure(status, retry_after), status
+        return self._failure(status, response.header("Retry-After")), status
+
+    async def _send(self, request: HttpRequest) -> Response:
+        """The answer, its body read up to what Range asks for (the rest is dropped)."""
+        headers = list(request.headers.values())
+        if "accept" not in request.headers:
+            headers.insert(0, _ACCEPT)
+        return await self._client().request(
+            request.method, request.url, headers, request.content, max_body=_MAX_RESPONSE_BYTES
+        )
 
     def _failure(self, status: int, retry_after: str | None) -> Outcome:
         """The outcome of an answer that is not 2xx."""
@@ -282,26 +279,18 @@ class ApiDestinationTarget:
             return _no_retry("INVALID_PARAMETER", refusal)
         request = _token_request(oauth)
         try:
-            async with self._client().request(
-                request.method,
-                request.url,
-                headers=request.headers.values(),
-                data=request.content,
-                allow_redirects=False,
-            ) as response:
-                status = response.status
-                retry_after = response.headers.get("Retry-After")
-                body = await _drain(response.content, keep=True)
-        except TimeoutError:
+            response = await self._send(request)
+        except HttpTimeout:
             return Outcome.failure("TIMEOUT", "The OAuth endpoint did not answer.", retryable=True)
-        except ValueError as exc:
+        except InvalidRequest as exc:
             return _no_retry("INVALID_PARAMETER", _describe(exc))
-        except (aiohttp.ClientError, OSError) as exc:
+        except HttpError as exc:
             return Outcome.failure("CONNECTION_FAILURE", _describe(exc), retryable=True)
+        status = response.status
         if status == 429 or status >= 500:
-            return self._failure(status, retry_after)
+            return self._failure(status, response.header("Retry-After"))
         now = self._clock.now()
-        token = _parse_token(status, body, now, connection.modified_at)
+        token = _parse_token(status, response.body, now, connection.modified_at)
         if token is None:
             message = f"The OAuth endpoint answered {status} without a token."
             return _no_retry("NO_PERMISSIONS", message)
@@ -399,29 +388,8 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     return max(0.0, (moment - now).total_seconds())
 
 
-async def _drain(content: aiohttp.StreamReader, *, keep: bool = False) -> bytes:
-    """Read the answer, at most ``_MAX_RESPONSE_BYTES`` of it, so the connection can be reused
-    (one left with unread bytes is closed, not reused); returned only when ``keep`` is set."""
-    if content.at_eof():  # the usual small answer already arrived whole (or had no body)
-        return b""
-    kept: list[bytes] = []
-    received = 0
-    while received < _MAX_RESPONSE_BYTES:
-        chunk = await content.read(_MAX_RESPONSE_BYTES - received)
-        if not chunk:
-            break
-        received += len(chunk)
-        if keep:
-            kept.append(chunk)
-    return b"".join(kept)
-
-
 def _describe(exc: Exception) -> str:
-    """The error for an outcome. aiohttp's response errors name the URL, whose query string may
-    hold a connection's secret parameters: only the status and message are kept."""
+    """The error for an outcome. The client's errors never name the URL, whose query string may
+    hold a connection's secret parameters."""
     name = type(exc).__name__
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return f"{name}: {exc.status}, {exc.message}" if exc.message else name
-    if isinstance(exc, aiohttp.InvalidURL):
-        return f"{name}: the endpoint URL is not valid"
     return f"{name}: {exc}" if str(exc) else name
