@@ -73,7 +73,7 @@ class Node:
             self.routing,
             self.clock,
             settings,
-            on_commit=self.dispatcher.wake,
+            dispatch=self.dispatcher,
         )
         # Forwarding to another bus is a new ingestion there; it must pass on the reserved
         # ``aws.*`` sources of AWS-made events (scheduled events) that users cannot put.
@@ -82,7 +82,7 @@ class Node:
             self.routing,
             self.clock,
             dataclasses.replace(settings, allow_reserved_sources=True),
-            on_commit=self.dispatcher.wake,
+            dispatch=self.dispatcher,
         )
         self.targets[TargetKind.EVENT_BUS] = EventBusTarget(forwarding, self.routing)
         self._background: list[asyncio.Task[None]] = []

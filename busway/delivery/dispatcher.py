@@ -1,16 +1,22 @@
 """The dispatcher: takes committed deliveries from the outbox and hands them to their targets.
 
-One claim loop leases batches of due deliveries (``Store.claim_deliveries``) and starts one task
-per delivery; at most ``dispatch_concurrency`` deliveries are claimed and not yet settled, so
-nothing claimed waits long for a turn while its lease runs. Each task finds the target's current
-configuration in the routing table, renders the payload, invokes the target and decides what
-comes next (``retry.next_step``). Results are settled by one flush loop, many deliveries per
-store write: delivered, dead-lettered and dropped deliveries leave the outbox, failed ones are
-rescheduled.
+Deliveries reach the dispatcher two ways. The hand-off: an ingest ``reserve``s room for the
+deliveries it is about to commit, the store writes them already claimed until the lease end
+``reserve`` returned (``Store.append_claimed_events``), and the ingest passes the claims to
+``accept`` right after the commit, so no claim transaction (and no fsync) stands between commit
+and delivery. The backstop: one claim loop leases batches of due deliveries
+(``Store.claim_deliveries``) — those whose ingest found no room, retries, expired leases. Either
+way one task per delivery; at most ``dispatch_concurrency`` deliveries are reserved or claimed
+and not yet settled, so nothing claimed waits long for a turn while its lease runs. Each task
+finds the target's current configuration in the routing table, renders the payload, invokes the
+target and decides what comes next (``retry.next_step``). Results are settled by one flush
+loop, many deliveries per store write: delivered, dead-lettered and dropped deliveries leave
+the outbox, failed ones are rescheduled.
 
 At least once: a delivery leaves the outbox only after its target acknowledged it, or after it
-was dead-lettered or dropped. If busway stops without settling (a crash), the leases run out
-and the deliveries are claimed again, keeping their event id.
+was dead-lettered or dropped. If busway stops without settling (a crash, even between a
+hand-off's commit and its ``accept``), the leases run out, or the next start releases the
+claims, and the deliveries are claimed again, keeping their event id.
 """
 
 from __future__ import annotations
@@ -19,9 +25,9 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from busway import jsontext
@@ -130,7 +136,10 @@ class Dispatcher:
         self._drain_seconds = drain_seconds
         self._unsupported = UnsupportedTarget()
         self._inputs: dict[int, tuple[Target, TargetInput]] = {}
-        self._in_flight = 0  # claimed and not yet settled in the store
+        self._in_flight = 0  # reserved or claimed, and not yet settled in the store
+        self._reserved = 0  # reserved by an ingest whose commit has not ended yet
+        self._no_reservations = asyncio.Event()  # stop() waits for reservations to end
+        self._no_reservations.set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._done: list[int] = []
         self._again: list[DeliveryRetry] = []
@@ -143,7 +152,7 @@ class Dispatcher:
 
     @property
     def in_flight(self) -> int:
-        """Deliveries claimed and not yet settled in the store."""
+        """Deliveries reserved or claimed, and not yet settled in the store."""
         return self._in_flight
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -157,6 +166,47 @@ class Dispatcher:
         """New deliveries were committed: claim now rather than at the next poll."""
         self._wakeup.set()
 
+    # --- the hand-off from ingest ----------------------------------------------------------------
+    def reserve(self, count: int) -> datetime | None:
+        """Room for ``count`` deliveries an ingest is about to commit claimed: the lease end to
+        claim them until, or None (not running, stopping, or not enough room; the ingest then
+        commits them unclaimed and wakes the claim loop). Follow with ``accept`` or
+        ``unreserve``."""
+        if count < 1 or self._claim_task is None or self._stopping:
+            return None
+        if self._in_flight + count > self._concurrency:
+            return None
+        self._in_flight += count
+        self._change_reserved(count)
+        return self._clock.now() + self._lease
+
+    def accept(self, claimed: Sequence[ClaimedDelivery]) -> None:
+        """The claims a reservation's commit made: deliver them (give them back if stopping)."""
+        self._change_reserved(-len(claimed))
+        if self._closing:
+            # stop() waited drain_seconds for this commit in vain and settles nothing more: the
+            # claims stay in the store until the next start releases them or their lease ends.
+            log.warning("%d deliveries handed off after stop: left claimed", len(claimed))
+            return
+        for delivery in claimed:
+            if self._stopping:  # a stopping dispatcher starts no attempt
+                self._settle(delivery.id, self._release(delivery))
+            else:
+                self._spawn(self._deliver(delivery))
+
+    def unreserve(self, count: int) -> None:
+        """A reservation's commit failed: its room is free again."""
+        self._change_reserved(-count)
+        self._in_flight -= count
+        self._wakeup.set()  # the claim loop may use the room
+
+    def _change_reserved(self, delta: int) -> None:
+        self._reserved += delta
+        if self._reserved:
+            self._no_reservations.clear()
+        else:
+            self._no_reservations.set()
+
     async def stop(self) -> None:
         """Stop claiming; let attempts in progress finish for up to ``drain_seconds``, give the
         rest back to the outbox (due now, their attempt not counted); settle everything.
@@ -167,6 +217,10 @@ class Dispatcher:
         self._stopping = True
         self._wakeup.set()
         await _finish(claim_task, self._drain_seconds)
+        # Commits that reserved room end soon; their claims are then given back by accept().
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._drain_seconds):
+                await self._no_reservations.wait()
         if self._tasks:
             _, late = await asyncio.wait(set(self._tasks), timeout=self._drain_seconds)
             for task in late:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from busway.clock import Clock
@@ -10,7 +9,7 @@ from busway.config import Settings
 from busway.service.api_destinations import ApiDestinationService
 from busway.service.buses import BusService
 from busway.service.connections import ConnectionService
-from busway.service.ingest import IngestService
+from busway.service.ingest import DeliveryHandoff, IngestService
 from busway.service.permissions import PermissionService
 from busway.service.routing import RoutingTable
 from busway.service.rules import RuleService
@@ -42,16 +41,16 @@ class Services:
         clock: Clock,
         settings: Settings,
         *,
-        on_commit: Callable[[], None] | None = None,
+        dispatch: DeliveryHandoff | None = None,
     ) -> Services:
-        """``on_commit`` runs after each PutEvents commit, to wake the dispatcher."""
+        """``dispatch`` (the node's dispatcher) takes the deliveries PutEvents commits."""
         return cls(
             buses=BusService(store, routing, clock),
             rules=RuleService(store, routing, clock, settings),
             targets=TargetService(store, routing, clock, settings),
             tags=TagService(store, routing, clock),
             permissions=PermissionService(store, routing, clock),
-            ingest=IngestService(store, routing, clock, settings, on_commit=on_commit),
+            ingest=IngestService(store, routing, clock, settings, dispatch=dispatch),
             connections=ConnectionService(connection_store, clock, settings),
             api_destinations=ApiDestinationService(connection_store, clock, settings),
         )

@@ -4,6 +4,10 @@ Each entry is checked in AWS's order and either fails on its own or becomes an e
 envelope targets receive, built once, plus one delivery per (rule, target) it matches. All events
 of one request are stored with a single ``append_events`` call, so the request costs one commit,
 and only after it returns does the caller learn the event ids.
+
+The deliveries go to the node's dispatcher by hand: when it has room they are committed already
+claimed for it and passed to it right after the commit, else committed due and the dispatcher
+is woken to claim them.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from busway import jsontext
 from busway.clock import Clock
@@ -20,11 +24,12 @@ from busway.errors import ValidationError
 from busway.ids import Uuids
 from busway.model import Delivery, Event, IngestRecord, Scope
 from busway.service.routing import RoutingTable
-from busway.store.protocol import Store
+from busway.store.protocol import ClaimedDelivery, Store
 
 __all__ = [
     "DEFAULT_BUS",
     "MAX_ENTRIES",
+    "DeliveryHandoff",
     "EntryInput",
     "EntryResult",
     "IngestService",
@@ -95,6 +100,26 @@ _DETAIL_MALFORMED = _failure("MalformedDetail", "Detail is malformed.")
 _Checked = tuple[str, str, dict[str, Any]]
 
 
+class DeliveryHandoff(Protocol):
+    """The dispatcher as ingest sees it (``busway.delivery.dispatcher.Dispatcher``)."""
+
+    def reserve(self, count: int) -> datetime | None:
+        """Room for ``count`` deliveries: the lease end to claim them until, or None."""
+        ...
+
+    def accept(self, claimed: Sequence[ClaimedDelivery]) -> None:
+        """Deliver the claims a reservation's commit made."""
+        ...
+
+    def unreserve(self, count: int) -> None:
+        """The reservation's commit failed."""
+        ...
+
+    def wake(self) -> None:
+        """Deliveries were committed unclaimed: claim them now, not at the next poll."""
+        ...
+
+
 class IngestService:
     def __init__(
         self,
@@ -104,7 +129,7 @@ class IngestService:
         settings: Settings,
         id_factory: Callable[[datetime], str] | None = None,
         *,
-        on_commit: Callable[[], None] | None = None,
+        dispatch: DeliveryHandoff | None = None,
     ) -> None:
         self._store = store
         self._routing = routing
@@ -112,9 +137,8 @@ class IngestService:
         self._max_bytes = settings.max_put_events_bytes
         self._allow_reserved = settings.allow_reserved_sources
         self._new_id = id_factory or Uuids()
-        # Told after each commit that stored deliveries (the dispatcher's wake-up), so they start
-        # within milliseconds instead of at the next poll.
-        self._on_commit = on_commit
+        # Without it deliveries wait for whichever dispatcher polls the store next.
+        self._dispatch = dispatch
 
     async def put_events(self, scope: Scope, entries: Sequence[EntryInput]) -> list[EntryResult]:
         """One result per entry, in order; accepted events are durable when this returns.
@@ -143,10 +167,27 @@ class IngestService:
                 envelope = _envelope(scope, event_id, checked, entry, now_text)
                 records.append(self._record(scope, bus_name, entry, envelope, now))
         if records:
-            await self._store.append_events(records)
-            if self._on_commit is not None:
-                self._on_commit()
+            await self._append(records)
         return results
+
+    async def _append(self, records: list[IngestRecord]) -> None:
+        """Commit the records; their deliveries go straight to the dispatcher if it has room."""
+        count = sum(len(record.deliveries) for record in records)
+        dispatch = self._dispatch
+        lease_end = None if dispatch is None or not count else dispatch.reserve(count)
+        if dispatch is None or lease_end is None:
+            await self._store.append_events(records)
+            if dispatch is not None and count:
+                dispatch.wake()
+            return
+        try:
+            claimed = await self._store.append_claimed_events(records, lease_end)
+        except BaseException:
+            # Cancelled too: the commit may still happen, and then its claims come back when
+            # their lease ends (or at the next start). Late, not lost.
+            dispatch.unreserve(count)
+            raise
+        dispatch.accept(claimed)
 
     def _check(self, entry: EntryInput) -> _Checked | EntryResult:
         """Source, detail type and parsed detail of a valid entry, else the failure AWS reports.

@@ -11,7 +11,9 @@ Conventions:
   exist is not an error.
 - ``append_events`` is the ingest hot path: when it returns, the events and their deliveries are
   durable, all of one call or none. Concurrent callers may share one transaction and one fsync
-  (group commit).
+  (group commit). ``append_claimed_events`` also claims the deliveries it writes, for the
+  dispatcher of the node that accepted the events (the hand-off: no claim between commit and
+  delivery).
 - Deliveries are claimed before they are attempted: ``claim_deliveries`` leases due deliveries to
   one dispatcher until ``lease_until``; nobody else claims them before then, and anybody may
   once it has passed (the holder crashed). A delivery leaves the outbox only through
@@ -142,6 +144,14 @@ class Store(Protocol):
     # --- events and the delivery outbox -------------------------------------------------------
     async def append_events(self, records: Sequence[IngestRecord]) -> None:
         """Durably store events with their deliveries, atomically; see the module docstring."""
+        ...
+
+    async def append_claimed_events(
+        self, records: Sequence[IngestRecord], lease_until: datetime
+    ) -> list[ClaimedDelivery]:
+        """``append_events``, with the deliveries stored already claimed until ``lease_until``,
+        exactly as ``claim_deliveries`` leaves them (so ``release_claims`` and lease expiry cover
+        them; their ``due_at`` is ignored); they are returned in record order."""
         ...
 
     async def get_event(self, event_id: str) -> Event | None: ...

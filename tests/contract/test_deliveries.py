@@ -220,3 +220,84 @@ def test_released_claims_are_due_at_once_and_retries_keep_their_time(store: Stor
         assert await store.next_due_at() == restart
 
     run(store, body)
+
+
+# --- the hand-off: deliveries stored already claimed --------------------------------------------
+def test_a_claimed_append_of_no_deliveries_claims_nothing(store: Store) -> None:
+    async def body() -> None:
+        assert await store.append_claimed_events([], T0 + LEASE) == []
+        assert await store.append_claimed_events([record("e1")], T0 + LEASE) == []
+        assert await store.get_event("e1") is not None
+
+    run(store, body)
+
+
+def test_a_claimed_append_returns_its_deliveries_claimed_in_record_order(store: Store) -> None:
+    async def body() -> None:
+        records = [record("e1", (R1, "t1"), (R2, "t1")), record("e0"), record("e2", (R1, "t2"))]
+        claimed = await store.append_claimed_events(records, T0 + LEASE)
+        assert _keys(claimed) == [("e1", R1, "t1"), ("e1", R2, "t1"), ("e2", R1, "t2")]
+        assert claimed[0].event == await store.get_event("e1")
+        assert claimed[2].event == await store.get_event("e2")
+        assert {(c.attempts, c.lease_until) for c in claimed} == {(0, T0 + LEASE)}
+        assert {(c.error_code, c.error_message) for c in claimed} == {(None, None)}
+        assert len({c.id for c in claimed}) == 3
+        # Stored as a claim leaves a delivery: due when the lease ends.
+        [pending] = await store.list_deliveries("e2")
+        assert pending.due_at == T0 + LEASE
+        assert await store.next_due_at() == T0 + LEASE
+
+    run(store, body)
+
+
+def test_handed_off_deliveries_are_claimable_only_once_the_lease_ran_out(store: Store) -> None:
+    async def body() -> None:
+        [held] = await store.append_claimed_events([record("e1", (R1, "t1"))], T0 + LEASE)
+        await store.append_events([record("e2", (R1, "t1"))])  # not claimed: due at T0
+        almost = T0 + LEASE - timedelta(microseconds=1)
+        [other] = await store.claim_deliveries(almost, almost + LEASE, 10)
+        assert other.event.id == "e2"
+        [taken] = await store.claim_deliveries(T0 + LEASE, T0 + 3 * LEASE, 10)
+        assert (taken.id, taken.event) == (held.id, held.event)
+
+    run(store, body)
+
+
+def test_handed_off_deliveries_complete_and_retry_like_claimed_ones(store: Store) -> None:
+    async def body() -> None:
+        records = [record("e1", (R1, "t1")), record("e2", (R1, "t1"))]
+        done, failed = await store.append_claimed_events(records, T0 + LEASE)
+        await store.complete_deliveries([done.id])
+        assert await store.list_deliveries("e1") == []
+        assert await store.retry_deliveries([_retry(failed, 30)]) == 1
+        due = T0 + timedelta(seconds=30)
+        [again] = await store.claim_deliveries(due, due + LEASE, 10)
+        assert (again.id, again.attempts, again.error_code) == (failed.id, 1, "ERROR_FROM_TARGET")
+
+    run(store, body)
+
+
+def test_released_claims_include_handed_off_deliveries(store: Store) -> None:
+    async def body() -> None:
+        records = [record(f"e{n}", (R1, "t1")) for n in range(3)]
+        handed = await store.append_claimed_events(records, T0 + LEASE)
+        # The node crashed before delivering: its next process takes them up at once.
+        restart = T0 + timedelta(seconds=5)
+        assert await store.release_claims(restart) == 3
+        again = await store.claim_deliveries(restart, restart + LEASE, 10)
+        assert sorted(c.id for c in again) == sorted(c.id for c in handed)
+
+    run(store, body)
+
+
+def test_a_failed_claimed_append_stores_and_claims_nothing(store: Store) -> None:
+    async def body() -> None:
+        await store.append_events([record("e1", (R1, "t1"))])
+        with pytest.raises(ValueError, match="already"):
+            await store.append_claimed_events(
+                [record("e2", (R1, "t1")), record("e1", (R2, "t1"))], T0 + LEASE
+            )
+        assert await store.get_event("e2") is None
+        assert await store.release_claims(T0) == 0
+
+    run(store, body)

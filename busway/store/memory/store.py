@@ -178,6 +178,17 @@ class MemoryStore:
 
     # --- events and the delivery outbox ----------------------------------------------------------
     async def append_events(self, records: Sequence[IngestRecord]) -> None:
+        self._append(records, None)
+
+    async def append_claimed_events(
+        self, records: Sequence[IngestRecord], lease_until: datetime
+    ) -> list[ClaimedDelivery]:
+        return self._append(records, _utc(lease_until))
+
+    def _append(
+        self, records: Sequence[IngestRecord], lease: datetime | None
+    ) -> list[ClaimedDelivery]:
+        """Store the records, their deliveries claimed until ``lease`` if given: those claims."""
         events = [_utc_event(record.event) for record in records]
         deliveries = [[_utc_delivery(record, d) for d in record.deliveries] for record in records]
         ids = [event.id for event in events]
@@ -188,10 +199,14 @@ class MemoryStore:
             if len(keys) != len(own):
                 raise ValueError("a delivery is listed twice")
         # Everything is checked: from here on nothing can fail halfway.
+        claimed: list[ClaimedDelivery] = []
         for event, own in zip(events, deliveries, strict=True):
             self._events[event.id] = event
             for delivery in own:
-                self._add_pending(delivery)
+                delivery_id, pending = self._add_pending(delivery, lease)
+                if lease is not None:
+                    claimed.append(_claimed(delivery_id, pending, event))
+        return claimed
 
     async def get_event(self, event_id: str) -> Event | None:
         return self._events.get(event_id)
@@ -203,17 +218,21 @@ class MemoryStore:
         pending = (self._outbox[delivery_id] for delivery_id in self._outbox_of.get(event_id, ()))
         return sorted((p.delivery() for p in pending), key=lambda d: (d.rule_arn, d.target_id))
 
-    def _add_pending(self, delivery: Delivery) -> None:
+    def _add_pending(self, delivery: Delivery, lease: datetime | None) -> tuple[int, _Pending]:
+        """Put a delivery in the outbox, claimed until ``lease`` when one is given."""
         delivery_id = next(self._next_delivery_id)
-        self._outbox[delivery_id] = _Pending(
+        pending = _Pending(
             delivery.event_id,
             delivery.rule_arn,
             delivery.target_id,
-            delivery.due_at,
+            delivery.due_at if lease is None else lease,
             delivery.attempts,
+            claimed=lease is not None,
         )
+        self._outbox[delivery_id] = pending
         self._outbox_of.setdefault(delivery.event_id, set()).add(delivery_id)
-        heapq.heappush(self._due, (delivery.due_at, delivery_id))
+        heapq.heappush(self._due, (pending.due_at, delivery_id))
+        return delivery_id, pending
 
     # --- delivery: claims on the outbox ----------------------------------------------------------
     async def claim_deliveries(

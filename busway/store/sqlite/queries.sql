@@ -14,8 +14,17 @@ SELECT last_insert_rowid();
 SELECT id FROM events WHERE seq = ?;
 
 -- name: insert_delivery
-INSERT INTO deliveries (event_seq, rule_arn, target_id, due_at, attempts)
-VALUES (?, ?, ?, ?, ?);
+-- claimed is 1 for deliveries handed to this node's dispatcher as they are stored; their due_at
+-- is then the lease end, as a claim leaves it.
+INSERT INTO deliveries (event_seq, rule_arn, target_id, due_at, attempts, claimed)
+VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: last_delivery_id
+-- The id of the last delivery inserted on this connection.
+SELECT last_insert_rowid();
+
+-- name: delivery_at
+SELECT event_seq, rule_arn, target_id FROM deliveries WHERE id = ?;
 
 -- name: get_event
 SELECT id, account, region, bus, source, detail_type, time, ingested_at, resources,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pathlib
 import sqlite3
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from busway.errors import ResourceNotFound
@@ -171,10 +172,19 @@ class SqliteStore:
 
     # --- events and the delivery outbox ----------------------------------------------------------
     async def append_events(self, records: Sequence[IngestRecord]) -> None:
+        if records:
+            events, deliveries = _ingest_rows(records, None)
+            await self._write(lambda connection: _append(connection, events, deliveries))
+
+    async def append_claimed_events(
+        self, records: Sequence[IngestRecord], lease_until: datetime
+    ) -> list[ClaimedDelivery]:
         if not records:
-            return
-        events, deliveries = _ingest_rows(records)
-        await self._write(lambda connection: _append(connection, events, deliveries))
+            return []
+        lease = rows.to_micros(lease_until)
+        events, deliveries = _ingest_rows(records, lease)
+        first_id = await self._write(lambda connection: _append(connection, events, deliveries))
+        return _handed_off(records, first_id, rows.from_micros(lease))
 
     async def get_event(self, event_id: str) -> Event | None:
         found = await self._read(_Q["get_event"], {"id": event_id})
@@ -269,8 +279,11 @@ _EventRow = tuple[Any, ...]
 _Pending = tuple[int, tuple[Any, ...]]
 
 
-def _ingest_rows(records: Sequence[IngestRecord]) -> tuple[list[_EventRow], list[_Pending]]:
-    """Event rows and deliveries of one ``append_events`` call, built on the caller's side."""
+def _ingest_rows(
+    records: Sequence[IngestRecord], lease: int | None
+) -> tuple[list[_EventRow], list[_Pending]]:
+    """Event rows and deliveries of one ``append_events`` call, built on the caller's side;
+    with a ``lease`` (microseconds) the deliveries are claimed until then."""
     events = []
     deliveries = []
     for index, record in enumerate(records):
@@ -280,13 +293,50 @@ def _ingest_rows(records: Sequence[IngestRecord]) -> tuple[list[_EventRow], list
                 raise ValueError(
                     f"delivery for event {delivery.event_id} in the record of {record.event.id}"
                 )
-            deliveries.append((index, rows.delivery_row(delivery)))
+            rule_arn, target_id, due_at, attempts = rows.delivery_row(delivery)
+            if lease is None:
+                deliveries.append((index, (rule_arn, target_id, due_at, attempts, 0)))
+            else:
+                deliveries.append((index, (rule_arn, target_id, lease, attempts, 1)))
     return events, deliveries
+
+
+def _handed_off(
+    records: Sequence[IngestRecord], first_id: int, lease_until: datetime
+) -> list[ClaimedDelivery]:
+    """The claims ``append_claimed_events`` made, ids counted from ``first_id`` in order."""
+    claimed = []
+    delivery_id = first_id
+    for record in records:
+        event = _as_stored(record.event) if record.deliveries else record.event
+        for delivery in record.deliveries:
+            claimed.append(
+                ClaimedDelivery(
+                    id=delivery_id,
+                    event=event,
+                    rule_arn=delivery.rule_arn,
+                    target_id=delivery.target_id,
+                    attempts=delivery.attempts,
+                    lease_until=lease_until,
+                )
+            )
+            delivery_id += 1
+    return claimed
+
+
+def _as_stored(event: Event) -> Event:
+    """The event as reading it back gives it: its datetimes in UTC."""
+    if event.time.tzinfo is UTC and event.ingested_at.tzinfo is UTC:
+        return event  # the usual case, and the cheap one
+    return replace(
+        event, time=event.time.astimezone(UTC), ingested_at=event.ingested_at.astimezone(UTC)
+    )
 
 
 def _append(
     connection: sqlite3.Connection, events: list[_EventRow], deliveries: list[_Pending]
-) -> None:
+) -> int:
+    """Insert the events and their deliveries; the id of the first delivery (0 for none)."""
     try:
         connection.executemany(_Q["insert_event"], events)
     except sqlite3.IntegrityError as exc:
@@ -298,7 +348,15 @@ def _append(
     if connection.execute(_Q["event_id_at"], (first,)).fetchone() != (events[0][0],):
         raise RuntimeError("inserted events did not get consecutive seqs")
     params = [(first + index, *row) for index, row in deliveries]
+    if not params:
+        return 0
     try:
         connection.executemany(_Q["insert_delivery"], params)
     except sqlite3.IntegrityError as exc:
         raise ValueError(f"a delivery is listed twice: {exc}") from exc
+    # As for the events: the deliveries of one executemany get consecutive ids, checked on the
+    # first so that a handed-off claim can never name another delivery.
+    first_id: int = connection.execute(_Q["last_delivery_id"]).fetchone()[0] - len(params) + 1
+    if connection.execute(_Q["delivery_at"], (first_id,)).fetchone() != params[0][:3]:
+        raise RuntimeError("inserted deliveries did not get consecutive ids")
+    return first_id

@@ -64,7 +64,7 @@ class Rig:
             drain_seconds=self.drain_seconds,
         )
         self.ingest = IngestService(
-            self.store, self.routing, self.clock, self.settings, on_commit=self.dispatcher.wake
+            self.store, self.routing, self.clock, self.settings, dispatch=self.dispatcher
         )
         self.routing.put_rule(RULE)
         self.set_targets(Target("t1", QUEUE_ARN, dead_letter_arn=DLQ_ARN))

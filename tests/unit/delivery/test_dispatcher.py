@@ -424,7 +424,7 @@ def test_wake_starts_delivery_without_waiting_for_the_poll() -> None:
 
 def test_the_poll_is_a_backstop_for_commits_nobody_announced() -> None:
     rig = Rig(settings=replace(SETTINGS, dispatch_poll_seconds=0.01))
-    silent = IngestService(rig.store, rig.routing, rig.clock, rig.settings)  # no on_commit
+    silent = IngestService(rig.store, rig.routing, rig.clock, rig.settings)  # no dispatcher to tell
     entry = EntryInput(source="shop", detail_type="OrderPlaced", detail="{}")
 
     async def body() -> None:

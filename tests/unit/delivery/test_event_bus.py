@@ -30,7 +30,7 @@ def _forwarding_rig() -> tuple[Rig, RecordingTarget]:
         rig.routing,
         rig.clock,
         replace(SETTINGS, allow_reserved_sources=True),
-        on_commit=rig.dispatcher.wake,
+        dispatch=rig.dispatcher,
     )
     rig.targets[TargetKind.EVENT_BUS] = EventBusTarget(forward, rig.routing)
     rig.routing.add_bus(SCOPE, "audit")

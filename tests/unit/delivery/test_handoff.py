@@ -1,0 +1,179 @@
+"""The hand-off: PutEvents commits its deliveries claimed for the dispatcher, which starts them
+without a claim of its own; without room they take the claim path."""
+
+from __future__ import annotations
+
+import asyncio
+import pathlib
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from busway.delivery.target import Outcome
+from busway.model import IngestRecord, Target
+from busway.store.memory import MemoryStore
+from busway.store.protocol import ClaimedDelivery
+from busway.store.sqlite import SqliteStore
+from tests.support.targets import RecordingTarget, eventually
+from tests.unit.delivery.rig import QUEUE_ARN, SETTINGS, T0, Rig, run
+
+SERVER_ERROR = Outcome.failure("ERROR_FROM_TARGET", "HTTP 500", retryable=True)
+
+
+class ClaimSpy(MemoryStore):
+    """Records the deliveries that came through ``claim_deliveries``; can hold claimed
+    appends until ``appending`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.claimed_ids: list[int] = []
+        self.appending: asyncio.Event | None = None
+        self.append_started = False
+
+    async def claim_deliveries(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[ClaimedDelivery]:
+        claimed = await super().claim_deliveries(now, lease_until, limit)
+        self.claimed_ids.extend(c.id for c in claimed)
+        return claimed
+
+    async def append_claimed_events(
+        self, records: Sequence[IngestRecord], lease_until: datetime
+    ) -> list[ClaimedDelivery]:
+        self.append_started = True
+        if self.appending is not None:
+            await self.appending.wait()
+        return await super().append_claimed_events(records, lease_until)
+
+
+def _rig(target: RecordingTarget | None = None, *, concurrency: int = 128) -> Rig:
+    settings = replace(SETTINGS, dispatch_concurrency=concurrency)
+    return Rig(target or RecordingTarget(), settings=settings, store=ClaimSpy())
+
+
+def _spy(rig: Rig) -> ClaimSpy:
+    assert isinstance(rig.store, ClaimSpy)
+    return rig.store
+
+
+def test_committed_deliveries_reach_the_target_without_a_claim() -> None:
+    rig = _rig()
+    rig.set_targets(Target("t1", QUEUE_ARN), Target("t2", QUEUE_ARN))
+
+    async def body() -> None:
+        async with rig.running():
+            ids = await rig.put(3)
+            await eventually(lambda: rig.dispatcher.counters.delivered == 6)
+            await rig.settled()
+            for event_id in ids:
+                assert await rig.store.list_deliveries(event_id) == []
+        assert _spy(rig).claimed_ids == []
+        assert len(rig.target.invocations) == 6
+
+    run(rig, body)
+
+
+def test_without_room_deliveries_take_the_claim_path() -> None:
+    rig = _rig(concurrency=2)
+
+    async def body() -> None:
+        async with rig.running():
+            await rig.put(3)  # three deliveries: more than the dispatcher may hold
+            await eventually(lambda: rig.dispatcher.counters.delivered == 3)
+            await rig.settled()
+        assert len(_spy(rig).claimed_ids) == 3
+        assert rig.target.max_active <= 2
+
+    run(rig, body)
+
+
+def test_a_dispatcher_not_started_leaves_deliveries_to_its_claims() -> None:
+    rig = _rig()
+
+    async def body() -> None:
+        [event_id] = await rig.put()
+        [pending] = await rig.store.list_deliveries(event_id)
+        assert pending.due_at == T0  # stored due, not claimed
+        async with rig.running():
+            await eventually(lambda: rig.dispatcher.counters.delivered == 1)
+        assert len(_spy(rig).claimed_ids) == 1
+
+    run(rig, body)
+
+
+def test_a_handed_off_delivery_that_fails_is_retried() -> None:
+    rig = _rig(RecordingTarget(SERVER_ERROR))
+
+    async def body() -> None:
+        async with rig.running():
+            [event_id] = await rig.put()
+            await eventually(lambda: rig.dispatcher.counters.retried == 1)
+            [pending] = await rig.store.list_deliveries(event_id)
+            assert pending.attempts == 1  # the retry applied: the hand-off's lease was the token
+            await rig.retry_all()
+            await eventually(lambda: rig.dispatcher.counters.delivered == 1)
+        assert [i.attempt for i in rig.target.invocations] == [1, 2]
+
+    run(rig, body)
+
+
+def test_reservations_are_bounded_and_given_back() -> None:
+    rig = _rig(concurrency=4)
+
+    async def body() -> None:
+        dispatcher = rig.dispatcher
+        assert dispatcher.reserve(1) is None  # not started
+        async with rig.running():
+            assert dispatcher.reserve(3) == T0 + timedelta(seconds=SETTINGS.delivery_lease_seconds)
+            assert dispatcher.reserve(2) is None
+            assert dispatcher.in_flight == 3
+            dispatcher.unreserve(3)
+            assert dispatcher.in_flight == 0
+            assert dispatcher.reserve(4) is not None
+            dispatcher.unreserve(4)
+        assert dispatcher.reserve(1) is None  # stopped
+
+    run(rig, body)
+
+
+def test_stop_gives_back_deliveries_handed_off_while_it_stops() -> None:
+    rig = _rig()
+    spy = _spy(rig)
+    spy.appending = asyncio.Event()
+
+    async def body() -> None:
+        await rig.dispatcher.start()
+        putting = asyncio.create_task(rig.put())
+        await eventually(lambda: spy.append_started)
+        stopping = asyncio.create_task(rig.dispatcher.stop())
+        await eventually(lambda: rig.dispatcher._stopping)
+        assert spy.appending is not None
+        spy.appending.set()  # the commit ends after stop began
+        [event_id] = await putting
+        await stopping
+        assert rig.target.invocations == []
+        [pending] = await rig.store.list_deliveries(event_id)
+        assert (pending.due_at, pending.attempts) == (T0, 0)  # due now, no attempt counted
+        assert await rig.store.release_claims(T0) == 0  # and no longer claimed
+        assert rig.dispatcher.in_flight == 0
+
+    run(rig, body)
+
+
+def test_the_hand_off_works_on_sqlite(tmp_path: pathlib.Path) -> None:
+    rig = Rig(store=SqliteStore(tmp_path / "busway.db"))
+    rig.set_targets(Target("t1", QUEUE_ARN), Target("t2", QUEUE_ARN))
+
+    async def body() -> None:
+        async with rig.running():
+            ids = await rig.put(5)
+            await eventually(lambda: rig.dispatcher.counters.delivered == 10)
+            await rig.settled()
+            for event_id in ids:
+                assert await rig.store.list_deliveries(event_id) == []
+        delivered = sorted((i.event.id, i.target.id) for i in rig.target.invocations)
+        assert delivered == sorted((e, t) for e in ids for t in ("t1", "t2"))
+        for invocation in rig.target.invocations:
+            assert invocation.event == await rig.store.get_event(invocation.event.id)
+
+    run(rig, body)

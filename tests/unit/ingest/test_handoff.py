@@ -1,0 +1,117 @@
+"""Ingest hands the deliveries it commits to the dispatcher: claimed if it has room, else woken."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import pytest
+
+from busway.model import IngestRecord
+from busway.service.ingest import EntryInput, IngestService
+from busway.store.memory import MemoryStore
+from busway.store.protocol import ClaimedDelivery
+from tests.unit.ingest.harness import NOW, SCOPE, Harness, entry
+
+LEASE_END = NOW + timedelta(seconds=60)
+
+
+class FakeDispatch:
+    """A ``DeliveryHandoff`` with room for ``room`` deliveries, recording what it was told."""
+
+    def __init__(self, room: int = 100) -> None:
+        self.room = room
+        self.calls: list[tuple[str, int]] = []
+        self.accepted: list[ClaimedDelivery] = []
+
+    def reserve(self, count: int) -> datetime | None:
+        self.calls.append(("reserve", count))
+        return LEASE_END if count <= self.room else None
+
+    def accept(self, claimed: Sequence[ClaimedDelivery]) -> None:
+        self.calls.append(("accept", len(claimed)))
+        self.accepted.extend(claimed)
+
+    def unreserve(self, count: int) -> None:
+        self.calls.append(("unreserve", count))
+
+    def wake(self) -> None:
+        self.calls.append(("wake", 0))
+
+
+class FailingStore(MemoryStore):
+    async def append_claimed_events(
+        self, records: Sequence[IngestRecord], lease_until: datetime
+    ) -> list[ClaimedDelivery]:
+        raise OSError("disk full")
+
+
+def _service(harness: Harness, dispatch: FakeDispatch) -> IngestService:
+    harness.add_rule("orders", '{"source": ["my.app"]}', ["t1", "t2"])
+    return IngestService(
+        harness.store, harness.routing, harness.clock, harness.settings, dispatch=dispatch
+    )
+
+
+def _put(service: IngestService, *entries: EntryInput) -> list[str]:
+    results = asyncio.run(service.put_events(SCOPE, entries))
+    return [result.event_id for result in results if result.event_id is not None]
+
+
+def test_deliveries_are_committed_claimed_and_handed_over() -> None:
+    harness, dispatch = Harness(), FakeDispatch()
+    service = _service(harness, dispatch)
+    first, second = _put(service, entry(), entry())
+    assert dispatch.calls == [("reserve", 4), ("accept", 4)]
+    handed = [(c.event.id, c.target_id, c.lease_until) for c in dispatch.accepted]
+    assert handed == [
+        (first, "t1", LEASE_END),
+        (first, "t2", LEASE_END),
+        (second, "t1", LEASE_END),
+        (second, "t2", LEASE_END),
+    ]
+    # Stored claimed: nobody else can claim them before the lease ends.
+    claims = asyncio.run(harness.store.claim_deliveries(NOW, LEASE_END, 10))
+    assert claims == []
+
+
+def test_without_room_the_deliveries_are_committed_due_and_the_dispatcher_woken() -> None:
+    harness, dispatch = Harness(), FakeDispatch(room=1)
+    service = _service(harness, dispatch)
+    [event_id] = _put(service, entry())
+    assert dispatch.calls == [("reserve", 2), ("wake", 0)]
+    assert dispatch.accepted == []
+    claims = asyncio.run(harness.store.claim_deliveries(NOW, LEASE_END, 10))
+    assert [(c.event.id, c.target_id) for c in claims] == [(event_id, "t1"), (event_id, "t2")]
+
+
+def test_the_dispatcher_is_told_after_the_events_are_stored() -> None:
+    harness = Harness()
+    stored: list[int] = []
+
+    class Watching(FakeDispatch):
+        def accept(self, claimed: Sequence[ClaimedDelivery]) -> None:
+            stored.append(len(harness.store._events))
+
+    service = _service(harness, Watching())
+    _put(service, entry(), entry())
+    assert stored == [2]
+
+
+def test_a_failed_commit_gives_the_reservation_back() -> None:
+    harness, dispatch = Harness(store=FailingStore()), FakeDispatch()
+    service = _service(harness, dispatch)
+    with pytest.raises(OSError, match="disk full"):
+        _put(service, entry())
+    assert dispatch.calls == [("reserve", 2), ("unreserve", 2)]
+
+
+def test_the_dispatcher_is_not_told_when_no_delivery_was_stored() -> None:
+    harness, dispatch = Harness(), FakeDispatch()
+    service = _service(harness, dispatch)
+    _put(service, entry(source=""))  # fails its checks
+    _put(service, entry(event_bus="nope"))  # an unknown bus: accepted and dropped
+    _put(service, entry(source="other.app"))  # stored, but no rule matches
+    assert harness.count() == 1
+    assert dispatch.calls == []
