@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from busway.patterns.compiler import Alternative
-from busway.patterns.conditions import Condition, Exists
+from busway.patterns.conditions import Condition, ExactString, Exists
 from busway.patterns.flatten import Leaves, Trail
 
 __all__ = ["FieldCheck", "alternative_holds", "consistent_choice_exists", "prepare_alternative"]
@@ -28,9 +28,12 @@ class FieldCheck:
         self.path = path
         self.absent_ok = Exists(False) in conditions
         self.conditions = tuple(c for c in conditions if c != Exists(False))
-        # Most fields hold one condition: call it directly rather than through any().
+        # Most fields hold one condition: call it directly rather than through any(); a list
+        # of exact strings (``"state": ["pending", "running"]``) is one set lookup.
         self.accepts: Callable[[object], bool] = (
-            self.conditions[0].matches if len(self.conditions) == 1 else self._any
+            self.conditions[0].matches
+            if len(self.conditions) == 1
+            else _one_of_strings(self.conditions) or self._any
         )
 
     def _any(self, value: object) -> bool:
@@ -48,6 +51,19 @@ class FieldCheck:
             if accepts(value):
                 return True
         return False
+
+
+def _one_of_strings(conditions: tuple[Condition, ...]) -> Callable[[object], bool] | None:
+    """For exact strings only: whether a value is one of them, as a single set lookup."""
+    strings = [condition.value for condition in conditions if type(condition) is ExactString]
+    if len(strings) < len(conditions):
+        return None
+    values = frozenset(strings)
+
+    def accepts(value: object) -> bool:
+        return type(value) is str and value in values
+
+    return accepts
 
 
 def prepare_alternative(alternative: Alternative) -> tuple[FieldCheck, ...]:

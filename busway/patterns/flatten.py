@@ -11,9 +11,10 @@ maps a path to ``LEAF`` (keep scalar values found there) and/or ``DESCEND`` (som
 continues below it). The index goes further and reads one path at a time (``LazyLeaves``): the
 paths it looks candidates up by for every event, any other path only when a gate or a candidate
 first asks for it. ``wanted_tree`` turns a path into one table per object level, keyed by the
-event keys that lead towards it (a key written with dots, such as ``"a.b"``, included), so
-reading it probes a key or two per object. There an array is identified by the id of its list
-object, so paths read separately agree on which array is which.
+event keys that lead towards it (a key written with dots, such as ``"a.b"``, included), kept
+as nested tuples of steps, so reading it probes a key or two per object. There an array is
+identified by the id of its list object, so paths read separately agree on which array is
+which.
 """
 
 from __future__ import annotations
@@ -104,14 +105,23 @@ def read_lazily(event: Any, anchor_paths: tuple[str, ...], trees: PathTrees) -> 
     return leaves
 
 
-class PathTrees(dict[str, "WantedTree"]):
-    """The wanted tree of each single path, made on first use."""
+# A single path's wanted tree as nested tuples of (key, LEAF/DESCEND mode, the steps below):
+# reading it walks tuples, which costs less than a table's items() at every object.
+Steps = tuple[tuple[str, int, "Steps"], ...]
+
+
+class PathTrees(dict[str, Steps]):
+    """The steps of each single path, made on first use."""
 
     __slots__ = ()
 
-    def __missing__(self, path: str) -> WantedTree:
-        tree = self[path] = wanted_tree(wanted_paths([path]))
-        return tree
+    def __missing__(self, path: str) -> Steps:
+        steps = self[path] = _steps(wanted_tree(wanted_paths([path])))
+        return steps
+
+
+def _steps(tree: WantedTree) -> Steps:
+    return tuple((key, mode, _steps(below)) for key, (mode, _, below) in tree.items())
 
 
 class LazyLeaves(Leaves):
@@ -143,10 +153,10 @@ class LazyLeaves(Leaves):
 _ABSENT = object()
 
 
-def _read_object(obj: dict[str, Any], table: WantedTree, trail: Trail, found: list[Leaf]) -> None:
-    """As ``_Walk.object`` does, for a single path's table."""
-    # The table has a key or two: probing them beats intersecting with ``obj``.
-    for key, (mode, _, below) in table.items():
+def _read_object(obj: dict[str, Any], steps: Steps, trail: Trail, found: list[Leaf]) -> None:
+    """As ``_Walk.object`` does, for a single path's steps."""
+    # There is a key or two to follow: probing them beats intersecting with ``obj``.
+    for key, mode, below in steps:
         value = obj.get(key, _ABSENT)
         if value is _ABSENT:
             continue
@@ -160,17 +170,15 @@ def _read_object(obj: dict[str, Any], table: WantedTree, trail: Trail, found: li
             found.append((value, trail))
 
 
-def _read_array(
-    items: list[Any], mode: int, table: WantedTree, trail: Trail, found: list[Leaf]
-) -> None:
-    """As ``_Walk.array`` does, for a single path's table; the array's id is its object's."""
+def _read_array(items: list[Any], mode: int, steps: Steps, trail: Trail, found: list[Leaf]) -> None:
+    """As ``_Walk.array`` does, for a single path's steps; the array's id is its object's."""
     for index, item in enumerate(items):
         kind = type(item)
         if kind is dict:
             if mode & DESCEND:
-                _read_object(item, table, (*trail, (id(items), index)), found)
+                _read_object(item, steps, (*trail, (id(items), index)), found)
         elif kind is list:
-            _read_array(item, mode, table, (*trail, (id(items), index)), found)
+            _read_array(item, mode, steps, (*trail, (id(items), index)), found)
         elif mode & LEAF:
             found.append((item, trail))
 

@@ -9,9 +9,10 @@ work stays proportional to the number of rules).
 An anchor that is loose (a prefix, a range: many events satisfy it) or crowded (an exact
 value several alternatives share) is not the end of the lookup: such alternatives sit behind
 a *gate*, a second-level table on another of their fields that a table serves, so an event
-brings in only the alternatives whose two fields it satisfies. Most gates hold a condition or
-two and are opened by few events, so a gate tries its conditions in turn until it holds more
-than a few; only then does it get a table (nothing to build or remember for the rest). Of the
+brings in only the alternatives whose two fields it satisfies. A gate looks exact strings up
+in a dict; most gates hold another condition or two at most and are opened by few events, so
+a gate tries those in turn until it holds more than a few; only then does it get a table
+(nothing to build or remember for the rest). Of the
 two fields, the one whose path other anchors already need becomes the anchor.
 
 Matching an event reads it lazily, one path at a time: up front only the anchor paths (those
@@ -33,7 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from busway.patterns.compiler import DEFAULT_MAX_PATTERN_CHARS, compile_pattern
-from busway.patterns.conditions import Condition
+from busway.patterns.conditions import Condition, ExactString
 from busway.patterns.evaluate import FieldCheck, consistent_choice_exists, prepare_alternative
 from busway.patterns.flatten import (
     LazyLeaves,
@@ -174,6 +175,7 @@ class RuleIndex:
         matched: set[str] = set()
         # Each field's verdict for this event, computed at most once whatever the candidates.
         verdicts: dict[FieldCheck, bool] = {}
+        pinned = leaves.pinned  # grows as paths are read
         for entry in self._candidates(leaves):
             rule_id = entry.rule_id
             if rule_id in matched:
@@ -185,7 +187,9 @@ class RuleIndex:
                 if not holds:
                     break
             else:
-                if self._rest_holds(entry, leaves, verdicts):
+                # Most true matches have nothing left to judge: spare them the call.
+                needs_rest = entry.optional or (pinned and not pinned.isdisjoint(entry.paths))
+                if not needs_rest or self._rest_holds(entry, leaves, verdicts):
                     matched.add(rule_id)
         return matched
 
@@ -207,6 +211,13 @@ class RuleIndex:
             gated = leaves[gate.path]
             if not gated:
                 continue
+            exact = gate.exact
+            if exact:
+                for value, _ in gated:
+                    if type(value) is str:
+                        entries = exact.get(value)
+                        if entries is not None:
+                            candidates |= entries
             if gate.index is not None:
                 gate.index.collect(gated, candidates)
                 continue
@@ -392,23 +403,28 @@ class _Gate:
     second field, so an event that satisfies the anchor brings in only those whose second
     field it satisfies too.
 
-    Most gates hold a condition or two, and most are opened by few events: until a gate
-    holds more than ``_SCANNED_GATE`` conditions, it tries them in turn (with no table to
-    build, and nothing to remember per value); past that, a ``PathIndex`` serves it."""
+    Exact strings (the commonest gate field: a detail-type, a state, an account) sit in a
+    plain dict, so a leaf finds them with one lookup whatever their number. Most gates hold
+    another condition or two, and most are opened by few events: until a gate holds more than
+    ``_SCANNED_GATE`` of those, it tries them in turn (with no table to build, and nothing to
+    remember per value); past that, a ``PathIndex`` serves them."""
 
-    __slots__ = ("index", "path", "scanned")
+    __slots__ = ("exact", "index", "path", "scanned")
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.exact: dict[str, set[_Entry]] = {}
         self.scanned: dict[Condition, set[_Entry]] = {}
         self.index: PathIndex | None = None
 
     def add_all(self, conditions: tuple[Condition, ...], entry: _Entry) -> None:
-        if self.index is not None:
-            self.index.add_all(conditions, entry)
-            return
         for condition in conditions:
-            self.scanned.setdefault(condition, set()).add(entry)
+            if type(condition) is ExactString:
+                self.exact.setdefault(condition.value, set()).add(entry)
+            elif self.index is not None:
+                self.index.add(condition, entry)
+            else:
+                self.scanned.setdefault(condition, set()).add(entry)
         if len(self.scanned) > _SCANNED_GATE:
             self.index = PathIndex()
             for condition, entries in self.scanned.items():
@@ -418,16 +434,24 @@ class _Gate:
 
     def discard_all(self, conditions: tuple[Condition, ...], entry: _Entry) -> None:
         for condition in conditions:
-            if self.index is not None:
+            if type(condition) is ExactString:
+                _discard_member(self.exact, condition.value, entry)
+            elif self.index is not None:
                 self.index.discard(condition, entry)
-            elif condition in self.scanned:
-                entries = self.scanned[condition]
-                entries.discard(entry)
-                if not entries:
-                    del self.scanned[condition]
+            else:
+                _discard_member(self.scanned, condition, entry)
 
     def is_empty(self) -> bool:
-        return self.index.is_empty() if self.index is not None else not self.scanned
+        rest_empty = self.index.is_empty() if self.index is not None else not self.scanned
+        return rest_empty and not self.exact
+
+
+def _discard_member(table: dict[Any, set[_Entry]], key: Any, entry: _Entry) -> None:
+    entries = table.get(key)
+    if entries is not None:
+        entries.discard(entry)
+        if not entries:
+            del table[key]
 
 
 def _field(check: FieldCheck) -> tuple[str, tuple[Condition, ...]]:

@@ -203,9 +203,32 @@ def test_anchor_inside_an_array_and_gate_outside_agree() -> None:
 def test_a_gate_past_a_few_conditions_gets_a_table_and_back() -> None:
     index = RuleIndex()
     for number in range(10):
-        index.add(f"r{number}", {"source": [{"prefix": "app"}], "detail-type": [f"T{number}"]})
-    assert index.matches({"source": "app.1", "detail-type": "T7"}) == {"r7"}
+        pattern = {"source": [{"prefix": "app"}], "detail-type": [{"prefix": f"T{number}-"}]}
+        index.add(f"r{number}", pattern)
+    assert index.matches({"source": "app.1", "detail-type": "T7-x"}) == {"r7"}
     for number in range(9):
         index.remove(f"r{number}")
-    assert index.matches({"source": "app.1", "detail-type": "T9"}) == {"r9"}
-    assert index.matches({"source": "app.1", "detail-type": "T7"}) == set()
+    assert index.matches({"source": "app.1", "detail-type": "T9-x"}) == {"r9"}
+    assert index.matches({"source": "app.1", "detail-type": "T7-x"}) == set()
+
+
+def test_a_gate_looks_exact_strings_up_beside_its_other_conditions() -> None:
+    index = RuleIndex()
+    gated: dict[str, Any] = {"source": [{"prefix": "app"}]}
+    for number in range(8):
+        index.add(f"r{number}", {**gated, "detail-type": [f"T{number}", "both"]})
+    index.add("prefix", {**gated, "detail-type": [{"prefix": "T1"}]})
+    index.add("number", {**gated, "detail-type": [{"numeric": [">", 5]}, "7"]})
+    assert index.matches({"source": "app.1", "detail-type": "T1"}) == {"r1", "prefix"}
+    assert index.matches({"source": "app.1", "detail-type": ["both", 7]}) == {
+        *(f"r{number}" for number in range(8)),
+        "number",
+    }
+    assert index.matches({"source": "app.1", "detail-type": 1}) == set()
+    for number in range(8):
+        index.remove(f"r{number}")
+    assert index.matches({"source": "app.1", "detail-type": "7"}) == {"number"}
+    assert index.matches({"source": "app.1", "detail-type": "T1"}) == {"prefix"}
+    index.remove("prefix")
+    index.remove("number")
+    assert index.matches({"source": "app.1", "detail-type": "T1"}) == set()
