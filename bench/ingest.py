@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import shutil
 import statistics
@@ -52,6 +53,11 @@ def create_rules(endpoint: str, count: int) -> None:
             Rule=f"rule-{i}",
             Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:us-east-1:000000000000:q{i % 10}"}],
         )
+
+
+def extra_env() -> dict[str, str]:
+    """BUSWAY_* settings from this process's environment, to compare settings in one run."""
+    return {k: v for k, v in os.environ.items() if k.startswith("BUSWAY_")}
 
 
 def request_bodies(count: int, rules: int) -> list[bytes]:
@@ -95,7 +101,11 @@ def report(
 
 def run_busway(args: argparse.Namespace) -> float:
     with tempfile.TemporaryDirectory() as folder:
-        env = {"BUSWAY_MAX_RULES_PER_BUS": str(max(args.rules, 300)), "BUSWAY_LOG_LEVEL": "WARNING"}
+        env = {
+            "BUSWAY_MAX_RULES_PER_BUS": str(max(args.rules, 300)),
+            "BUSWAY_LOG_LEVEL": "WARNING",
+            **extra_env(),
+        }
         with BuswayServer(Path(folder) / "data", extra_env=env) as server:
             create_rules(server.endpoint, args.rules)
             bodies = request_bodies(args.events // 10, args.rules)
