@@ -7,13 +7,13 @@ Queues live per (account, region) and are named by their ARN ``arn:aws:sqs:<regi
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
 from busway.clock import Clock
+from busway.ids import Uuids
 from busway.model import Scope
 from busway.service.paging import Page, decode_token, page_of
 from busway.service.queue_attributes import (
@@ -64,8 +64,7 @@ class ReceiveOptions:
     visibility_timeout: int | None = None  # None: the queue's
 
 
-def _new_id() -> str:
-    return str(uuid.uuid4())
+_MAX_KNOWN_QUEUES = 4096
 
 
 class QueueService:
@@ -74,13 +73,14 @@ class QueueService:
         store: QueueStore,
         clock: Clock,
         *,
-        ids: Callable[[], str] = _new_id,
+        ids: Callable[[], str] | None = None,
         max_waiters: int = 10_000,
     ) -> None:
         self._store = store
         self._clock = clock
-        self._ids = ids
+        self._ids = ids or Uuids()
         self._waiters = QueueWaiters(max_waiters=max_waiters)
+        self._known: dict[tuple[Scope, str], Queue] = {}
 
     def close(self) -> None:
         """Answer every long poll now, and every later one at once (node shutdown)."""
@@ -110,10 +110,22 @@ class QueueService:
         return queue
 
     async def get_queue(self, scope: Scope, name: str) -> Queue:
-        queue = await self._store.get_queue(scope, name)
+        # Every send (each delivery to a queue target) needs the queue's settings; this node is
+        # the only writer of its queues, so the copy it keeps is dropped whenever it changes one.
+        key = (scope, name)
+        queue = self._known.get(key)
         if queue is None:
-            raise QueueDoesNotExist
+            queue = await self._store.get_queue(scope, name)
+            if queue is None:
+                raise QueueDoesNotExist
+            if len(self._known) >= _MAX_KNOWN_QUEUES:
+                self._known.clear()
+            self._known[key] = queue
         return queue
+
+    async def _update_queue(self, queue: Queue) -> None:
+        await self._store.update_queue(queue)
+        self._known.pop((queue.scope, queue.name), None)
 
     async def list_queues(
         self,
@@ -132,7 +144,9 @@ class QueueService:
         return page_of(found, limit, lambda queue: queue.name)
 
     async def delete_queue(self, scope: Scope, name: str) -> None:
-        if not await self._store.delete_queue(scope, name):
+        deleted = await self._store.delete_queue(scope, name)
+        self._known.pop((scope, name), None)
+        if not deleted:
             raise QueueDoesNotExist
         self._waiters.wake((scope, name))
 
@@ -147,18 +161,16 @@ class QueueService:
         queue = await self.get_queue(scope, name)
         settings = apply_attributes(queue.settings, attributes, creating=False)
         await self._check_redrive(scope, settings)
-        await self._store.update_queue(
-            replace(queue, settings=settings, modified_at=self._clock.now())
-        )
+        await self._update_queue(replace(queue, settings=settings, modified_at=self._clock.now()))
 
     async def tag(self, scope: Scope, name: str, tags: Mapping[str, str]) -> None:
         queue = await self.get_queue(scope, name)
-        await self._store.update_queue(replace(queue, tags={**queue.tags, **tags}))
+        await self._update_queue(replace(queue, tags={**queue.tags, **tags}))
 
     async def untag(self, scope: Scope, name: str, keys: Sequence[str]) -> None:
         queue = await self.get_queue(scope, name)
         kept = {key: value for key, value in queue.tags.items() if key not in keys}
-        await self._store.update_queue(replace(queue, tags=kept))
+        await self._update_queue(replace(queue, tags=kept))
 
     async def purge(self, scope: Scope, name: str) -> None:
         queue = await self.get_queue(scope, name)
@@ -167,7 +179,7 @@ class QueueService:
             raise PurgeQueueInProgress(
                 f"Only one PurgeQueue operation on {name} is allowed every 60 seconds."
             )
-        await self._store.update_queue(replace(queue, last_purged_at=now))
+        await self._update_queue(replace(queue, last_purged_at=now))
         await self._store.purge(scope, name)
 
     async def dead_letter_sources(self, scope: Scope, name: str) -> list[Queue]:

@@ -243,3 +243,21 @@ def test_queue_target_delivers_and_maps_failures() -> None:
         await target.close()
 
     run(body)
+
+
+def test_changed_settings_apply_to_the_next_send_and_deleted_queues_refuse() -> None:
+    queues, clock = make()
+
+    async def body() -> None:
+        await queues.create_queue(SCOPE, "q")
+        await send(queues, "q", "now")  # the queue's settings are remembered from here on
+        await queues.set_attributes(SCOPE, "q", {"DelaySeconds": "60"})
+        await send(queues, "q", "later")
+        assert await bodies(queues, "q", wait_seconds=0) == ["now"]
+        clock.advance(timedelta(seconds=61))  # "now" is visible again too: it was not deleted
+        assert sorted(await bodies(queues, "q", wait_seconds=0)) == ["later", "now"]
+        await queues.delete_queue(SCOPE, "q")
+        with pytest.raises(ResourceNotFound):
+            await send(queues, "q")
+
+    run(body)
