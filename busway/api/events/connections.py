@@ -14,9 +14,12 @@ from typing import Any, Final
 from busway.api.awsjson import Handler
 from busway.api.context import RequestContext
 from busway.api.events.members import (
+    HEADER_KEY_PATTERN,
+    HEADER_VALUE_PATTERN,
     NAME_CHARS,
     checked,
     epoch,
+    header_value_fits,
     optional,
     read_limit,
     read_next_token,
@@ -59,12 +62,10 @@ _RESOURCE_CONFIGURATION_ARN: Final = (
     r"^(?:^arn:[a-z0-9\-]+:vpc-lattice:[a-zA-Z0-9\-]+:\d{12}:resourceconfiguration/"
     r"rcfg-[0-9a-z]{17}$|^$)"
 )
-# The model's patterns for these overlap (a space matches both alternatives), which makes a
-# regular-expression engine backtrack exponentially on a long failing value. They are reported
-# as AWS reports them, but checked by the equivalent ``_fits`` predicates below.
+# The model's pattern for this overlaps (a space matches both alternatives), which makes a
+# regular-expression engine backtrack exponentially on a long failing value. It is reported as
+# AWS reports it, but checked by the equivalent ``_auth_value_fits`` below.
 _AUTH_VALUE: Final = r"^[ \t]*[^\x00-\x1F:\x7F]+([ \t]+[^\x00-\x1F:\x7F]+)*[ \t]*$"
-_HEADER_VALUE: Final = r"^[ \t]*[\x20-\x7E]+([ \t]+[\x20-\x7E]+)*[ \t]*$"
-_HEADER_KEY: Final = r"^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$"
 _QUERY_KEY: Final = r"[^\x00-\x1F\x7F]+"
 _QUERY_VALUE: Final = r"[^\x00-\x09\x0B\x0C\x0E-\x1F\x7F]+"
 
@@ -73,11 +74,6 @@ def _auth_value_fits(value: str) -> bool:
     """``_AUTH_VALUE``: no control character but tab, no ':', and not only tabs."""
     allowed = all(char == "\t" or (" " <= char != ":" and char != "\x7f") for char in value)
     return allowed and value.strip("\t") != ""
-
-
-def _header_value_fits(value: str) -> bool:
-    """``_HEADER_VALUE``: printable ASCII and tabs, and not only tabs."""
-    return all(char == "\t" or " " <= char <= "~" for char in value) and value.strip("\t") != ""
 
 
 def connection_operations(connections: ConnectionService) -> dict[str, Handler]:
@@ -281,8 +277,8 @@ def _read_parameter_set(request: Request, name: str) -> HttpParameterSet | None:
     headers = [
         _read_parameter(
             item,
-            lambda key: key.string("Key", max_len=512, pattern=_HEADER_KEY),
-            lambda value: _checked_by(value, "Value", _header_value_fits, _HEADER_VALUE),
+            lambda key: key.string("Key", max_len=512, pattern=HEADER_KEY_PATTERN),
+            lambda value: _checked_by(value, "Value", header_value_fits, HEADER_VALUE_PATTERN),
         )
         for item in block.structs("HeaderParameters", max_items=100)
     ]

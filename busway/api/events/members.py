@@ -127,3 +127,16 @@ def with_next_token(body: dict[str, Any], page: Page[Any]) -> dict[str, Any]:
     if page.next_token is not None:
         body["NextToken"] = page.next_token
     return body
+
+
+# HTTP header members (targets' HttpParameters, connections' InvocationHttpParameters). The
+# model's value pattern has overlapping alternatives (a space matches both), which makes a
+# regular-expression engine backtrack exponentially on a long failing value: it is reported as
+# AWS reports it, but checked by the equivalent ``header_value_fits``.
+HEADER_KEY_PATTERN: Final = r"^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$"
+HEADER_VALUE_PATTERN: Final = r"^[ \t]*[\x20-\x7E]+([ \t]+[\x20-\x7E]+)*[ \t]*$"
+
+
+def header_value_fits(value: str) -> bool:
+    """``HEADER_VALUE_PATTERN``: printable ASCII and tabs, and not only tabs."""
+    return all(char == "\t" or " " <= char <= "~" for char in value) and value.strip("\t") != ""

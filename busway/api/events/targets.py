@@ -9,8 +9,11 @@ from typing import Any, Final
 from busway.api.awsjson import Handler
 from busway.api.context import RequestContext
 from busway.api.events.members import (
+    HEADER_KEY_PATTERN,
+    HEADER_VALUE_PATTERN,
     NAME_CHARS,
     checked,
+    header_value_fits,
     optional,
     read_bus_name_or_arn,
     read_limit,
@@ -25,8 +28,6 @@ from busway.transform import ConstraintViolation, InputTransformer, constraint_v
 
 __all__ = ["read_target", "target_operations", "target_out"]
 
-_HEADER_KEY: Final = r"^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$"
-_HEADER_VALUE: Final = r"^[ \t]*[\x20-\x7E]+([ \t]+[\x20-\x7E]+)*[ \t]*$"
 _QUERY_KEY: Final = r"[^\x00-\x1F\x7F]+"
 _QUERY_VALUE: Final = r"[^\x00-\x09\x0B\x0C\x0E-\x1F\x7F]+"
 _PATH_PARAMETER: Final = r"^(?!\s*$).+"
@@ -149,33 +150,50 @@ def _read_http_parameters(item: Request, path: str) -> HttpParameters | None:
         member_path = f"{path}.pathParameterValues.{index}.member"
         http.check_string(value, member_path, pattern=_PATH_PARAMETER)
     headers = http.string_map("HeaderParameters") or {}
-    _check_map(http, f"{path}.headerParameters", headers, _HEADER_KEY, _HEADER_VALUE)
+    _check_map(
+        http,
+        f"{path}.headerParameters",
+        headers,
+        HEADER_KEY_PATTERN,
+        HEADER_VALUE_PATTERN,
+        value_fits=header_value_fits,
+    )
     query = http.string_map("QueryStringParameters") or {}
     _check_map(http, f"{path}.queryStringParameters", query, _QUERY_KEY, _QUERY_VALUE)
     return HttpParameters(tuple(path_values), headers, query)
 
 
 def _check_map(
-    request: Request, path: str, values: Mapping[str, str], key_pattern: str, value_pattern: str
+    request: Request,
+    path: str,
+    values: Mapping[str, str],
+    key_pattern: str,
+    value_pattern: str,
+    *,
+    value_fits: Callable[[str], bool] | None = None,
 ) -> None:
-    """Map constraints, reported once per map the way AWS words them."""
+    """Map constraints, reported once per map the way AWS words them. ``value_fits`` checks
+    values instead of ``value_pattern`` where that pattern is unsafe to run (it is still the
+    pattern that the message names)."""
     key_problems = sorted({p for key in values for p in _problems(key, 512, key_pattern)})
     if key_problems:
         clause = f"Map keys must satisfy constraint: [{', '.join(key_problems)}]"
         request.violations.add(dict(values), path, clause)
     value_problems = sorted(
-        {p for value in values.values() for p in _problems(value, 512, value_pattern)}
+        {p for value in values.values() for p in _problems(value, 512, value_pattern, value_fits)}
     )
     if value_problems:
         clause = f"Map value must satisfy constraint: [{', '.join(value_problems)}]"
         request.violations.add(dict(values), path, clause)
 
 
-def _problems(text: str, max_len: int, pattern: str) -> list[str]:
+def _problems(
+    text: str, max_len: int, pattern: str, fits: Callable[[str], bool] | None = None
+) -> list[str]:
     found = []
     if len(text) > max_len:
         found.append(f"Member must have length less than or equal to {max_len}")
-    if re.fullmatch(pattern, text) is None:
+    if not (fits(text) if fits is not None else re.fullmatch(pattern, text) is not None):
         found.append(f"Member must satisfy regular expression pattern: {pattern}")
     return found
 

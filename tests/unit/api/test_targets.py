@@ -269,3 +269,16 @@ def test_routing_follows_targets(rule: Events) -> None:
     assert rule.routed(event()) == [(RULE_ARN, "b")]
     rule.ok("RemoveTargets", {"Rule": "orders", "Ids": ["b"]})
     assert rule.routed(event()) == []
+
+
+def test_a_long_bad_header_value_is_refused_at_once(events: Events) -> None:
+    """The model's header pattern backtracks exponentially; busway must not hang on it."""
+    events.ok("PutRule", {"Name": "r", "EventPattern": '{"source": ["s"]}'})
+    target = {
+        "Id": "t",
+        "Arn": "arn:aws:events:us-east-1:123456789012:api-destination/d/x",
+        "HttpParameters": {"HeaderParameters": {"X-Bad": "a " * 2000 + "\x01"}},
+    }
+    code, message = events.error("PutTargets", {"Rule": "r", "Targets": [target]})
+    assert code == "ValidationException"
+    assert "Map value must satisfy constraint" in message
