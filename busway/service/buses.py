@@ -35,6 +35,8 @@ def bus_name_of(name_or_arn: str) -> str:
     An ARN of another account or region names a bus busway does not hold apart from the
     caller's own, so only its name counts: the bus is looked up in the caller's scope.
     """
+    if not name_or_arn.startswith("arn:"):  # the common case, on PutEvents' hot path
+        return name_or_arn
     match = _BUS_ARN.fullmatch(name_or_arn)
     return match.group(1) if match else name_or_arn
 

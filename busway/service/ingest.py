@@ -23,11 +23,11 @@ from busway.config import Settings
 from busway.errors import ValidationError
 from busway.ids import Uuids
 from busway.model import Delivery, Event, IngestRecord, Scope
+from busway.service.buses import DEFAULT_BUS, bus_name_of
 from busway.service.routing import RoutingTable
 from busway.store.protocol import ClaimedDelivery, Store
 
 __all__ = [
-    "DEFAULT_BUS",
     "MAX_ENTRIES",
     "DeliveryHandoff",
     "EntryInput",
@@ -36,7 +36,6 @@ __all__ = [
     "entries_size",
 ]
 
-DEFAULT_BUS = "default"
 MAX_ENTRIES = 10
 MAX_DETAIL_TYPE_CHARS = 128
 RESERVED_SOURCE_PREFIX = "aws."
@@ -161,7 +160,7 @@ class IngestService:
                 continue
             event_id = self._new_id(now)
             results.append(EntryResult(event_id=event_id))
-            bus_name = bus_name_of(entry.event_bus)
+            bus_name = bus_name_of(entry.event_bus) if entry.event_bus else DEFAULT_BUS
             # An unknown bus is not an error for AWS either: the event is accepted and dropped.
             if self._routing.has_bus(scope, bus_name):
                 envelope = _envelope(scope, event_id, checked, entry, now_text)
@@ -260,13 +259,6 @@ def _envelope(
         "resources": list(entry.resources),
         "detail": detail,
     }
-
-
-def bus_name_of(event_bus: str | None) -> str:
-    """The bus name from a name or an event-bus ARN (names cannot contain ``/``)."""
-    if not event_bus:
-        return DEFAULT_BUS
-    return event_bus.rpartition("/")[2]
 
 
 def entries_size(entries: Sequence[EntryInput]) -> int:

@@ -48,9 +48,6 @@ class HttpRequest:
     def set_header(self, name: str, value: str) -> None:
         self.headers[name.lower()] = (name, value)
 
-    def header_list(self) -> list[tuple[str, str]]:
-        return list(self.headers.values())
-
 
 def basic_credentials(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
