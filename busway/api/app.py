@@ -1,14 +1,15 @@
 """The ASGI application: one endpoint serving every AWS API busway speaks.
 
-JSON RPC APIs are routed by the prefix of ``X-Amz-Target`` (``AWSEvents.PutEvents``); REST APIs
-(EventBridge Scheduler, later) by path. ``GET /_busway/health`` answers 200 once the node is ready.
+JSON RPC APIs are routed by the prefix of ``X-Amz-Target`` (``AWSEvents.PutEvents``); everything
+else by path: a mount is an ASGI app that owns every path under its prefix (the Scheduler's REST
+API, ``/metrics``, ``/console``). ``GET /_busway/health`` answers 200 once the node is ready.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from busway.api.awsjson import JsonResponse, JsonService, error_body, invoke
 from busway.api.context import RequestContext
@@ -17,13 +18,14 @@ from busway.errors import ValidationError
 from busway.ids import Uuids
 from busway.model import Scope
 
-__all__ = ["App"]
+__all__ = ["App", "Asgi", "Mount"]
 
 log = logging.getLogger(__name__)
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+Asgi = Callable[[Message, Receive, Send], Awaitable[None]]
 
 # Per-operation text for a body over the limit; PutEvents says what AWS says for oversized entries.
 _TOO_LARGE = {
@@ -33,6 +35,16 @@ _TOO_LARGE = {
 
 class BodyTooLarge(Exception):
     pass
+
+
+class Mount(NamedTuple):
+    """``app`` serves ``prefix`` itself and every path below it (``/console``, ``/console/x``)."""
+
+    prefix: str
+    app: Asgi
+
+    def owns(self, path: str) -> bool:
+        return path == self.prefix or path.startswith(self.prefix + "/")
 
 
 class App:
@@ -45,8 +57,10 @@ class App:
         max_body_bytes: int = 8 * 1024 * 1024,
         on_startup: Callable[[], Awaitable[None]] | None = None,
         on_shutdown: Callable[[], Awaitable[None]] | None = None,
+        mounts: Sequence[Mount] = (),
     ) -> None:
         self._services = {service.target_prefix: service for service in services}
+        self._mounts = tuple(mounts)
         self._account = account
         self._default_region = default_region
         self._max_body_bytes = max_body_bytes
@@ -75,6 +89,10 @@ class App:
                 "",
             )
             return
+        for mount in self._mounts:
+            if mount.owns(path):
+                await mount.app(scope, receive, send)
+                return
         target = headers.get("x-amz-target", "")
         prefix, _, operation = target.partition(".")
         service = self._services.get(prefix)

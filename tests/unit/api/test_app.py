@@ -7,7 +7,7 @@ import json
 from collections.abc import MutableMapping
 from typing import Any
 
-from busway.api.app import App
+from busway.api.app import App, Mount
 from busway.api.awsjson import JsonService
 from busway.api.context import RequestContext
 from busway.api.request import Request
@@ -94,3 +94,18 @@ def test_health_answers_503_until_started() -> None:
     assert _request(app, "", [], method="GET", path="/_busway/health")[0] == 503
     app.ready = True
     assert _request(app, "", [], method="GET", path="/_busway/health")[0] == 200
+
+
+def test_a_mount_serves_its_prefix_and_below_but_not_lookalikes() -> None:
+    seen: list[str] = []
+
+    async def mounted(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        seen.append(scope["path"])
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    app = _app(mounts=[Mount("/console", mounted)])
+    assert _request(app, "", [], method="GET", path="/console")[0] == 204
+    assert _request(app, "", [], method="GET", path="/console/rules")[0] == 204
+    assert _request(app, "", [], method="GET", path="/consoles")[0] == 400
+    assert seen == ["/console", "/console/rules"]
