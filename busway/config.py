@@ -31,11 +31,15 @@ class Settings:
     max_targets_per_rule: int = 5
     max_wildcard_rules_per_bus: int = 30
     max_api_destination_rate_per_second: int = 300  # highest InvocationRateLimitPerSecond
+    max_schedules: int = 1_000_000  # EventBridge Scheduler, per account and region
+    max_schedule_groups: int = 500
     # Let PutEvents use reserved ``aws.*`` sources, to test rules for AWS service events locally.
     allow_reserved_sources: bool = False
     max_request_bytes: int = 8 * 1024 * 1024
     sqlite_synchronous: str = "FULL"
     log_level: str = "INFO"
+    log_format: str = "json"  # json: one object per line; text: for reading in a terminal
+    metrics: bool = True  # GET /metrics and the counting behind it
     # Delivery: how many due deliveries one claim takes, how many run at once, how long a claim
     # lasts before another dispatcher may take the delivery over, and the polling backstop.
     dispatch_batch: int = 256

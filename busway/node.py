@@ -5,39 +5,61 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import logging
+import sys
 
 import uvicorn
 
-from busway.api.app import App
+from busway.api.app import App, Mount
+from busway.api.busway_ops import busway_api
 from busway.api.events import events_api
 from busway.api.logs import logs_api
+from busway.api.scheduler import scheduler_mounts
 from busway.api.sqs import sqs_api
 from busway.clock import Clock, SystemClock
 from busway.config import Settings
+from busway.console import ConsoleServices, console_app
 from busway.delivery.dispatcher import Dispatcher
-from busway.delivery.target import DeliveryTarget, TargetKind
+from busway.delivery.schedules import ResolveTargets, ScheduledAttempts
+from busway.delivery.target import DeliveryTarget, TargetKind, target_kind
 from busway.delivery.targets.api_destination import ApiDestinationTarget
 from busway.delivery.targets.event_bus import EventBusTarget
 from busway.delivery.targets.lambda_function import LambdaTarget
 from busway.delivery.targets.log_group import LogGroupTarget
 from busway.delivery.targets.queue import QueueTarget
 from busway.functions import load_functions
+from busway.model import Scope
+from busway.observability import (
+    NO_TELEMETRY,
+    ObservedApp,
+    PrometheusTelemetry,
+    configure_logging,
+    metrics_app,
+)
 from busway.service import Services
+from busway.service.activity import ActivityService
 from busway.service.ingest import IngestService
 from busway.service.logs import LogService
 from busway.service.queues import QueueService
+from busway.service.redrive import RedriveService
 from busway.service.routing import RoutingTable
+from busway.service.rule_schedules import RuleScheduleService
+from busway.service.schedules import ScheduleService
+from busway.service.schedules_firing import ScheduleFiring
 from busway.store.sqlite import SqliteStore
 from busway.store.sqlite.connections import SqliteConnectionStore
 from busway.store.sqlite.log_groups import SqliteLogGroupStore
 from busway.store.sqlite.queues import SqliteQueueStore
+from busway.store.sqlite.schedules import SqliteScheduleStore
 
 __all__ = ["Node", "run"]
 
 log = logging.getLogger(__name__)
 
 _RETENTION_SWEEP_SECONDS = 60.0
+_GIL_SWITCH_SECONDS = 0.0005  # see run()
+_GC_THRESHOLDS = (10_000, 20, 20)  # see run()
 
 
 class Node:
@@ -46,6 +68,10 @@ class Node:
     def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
+        # Per node, not prometheus_client's global registry: nodes in one process count apart.
+        self.telemetry = (
+            PrometheusTelemetry(lambda arn: target_kind(arn).value) if settings.metrics else None
+        )
         self.functions = load_functions(settings.config)
         self.store = SqliteStore(
             settings.data / "busway.db", synchronous=settings.sqlite_synchronous
@@ -56,6 +82,18 @@ class Node:
         self.queues = QueueService(SqliteQueueStore(database), self.clock)
         self.logs = LogService(SqliteLogGroupStore(database), self.clock)
         self.routing = RoutingTable(max_pattern_chars=settings.max_pattern_chars)
+        # EventBridge Scheduler: a fire wakes the dispatcher, which delivers it like a rule's.
+        schedule_store = SqliteScheduleStore(database)
+        self.schedule_firing = ScheduleFiring(
+            schedule_store, self.clock, on_fired=lambda: self.dispatcher.wake()
+        )
+        self.schedules = ScheduleService(
+            schedule_store,
+            self.clock,
+            listener=self.schedule_firing,
+            max_schedules=settings.max_schedules,
+            max_groups=settings.max_schedule_groups,
+        )
         self.targets: dict[TargetKind, DeliveryTarget] = {
             TargetKind.QUEUE: QueueTarget(self.queues),
             TargetKind.LAMBDA: LambdaTarget(self.functions, self.logs, self.clock),
@@ -65,7 +103,13 @@ class Node:
             ),
         }
         self.dispatcher = Dispatcher(
-            self.store, self.routing, self.targets, self.queues, self.clock, settings
+            self.store,
+            ResolveTargets(self.routing, self.schedule_firing),
+            self.targets,
+            self.queues,
+            self.clock,
+            settings,
+            telemetry=self.telemetry or NO_TELEMETRY,
         )
         self.services = Services.build(
             self.store,
@@ -74,6 +118,7 @@ class Node:
             self.clock,
             settings,
             dispatch=self.dispatcher,
+            telemetry=self.telemetry or NO_TELEMETRY,
         )
         # Forwarding to another bus is a new ingestion there; it must pass on the reserved
         # ``aws.*`` sources of AWS-made events (scheduled events) that users cannot put.
@@ -83,16 +128,58 @@ class Node:
             self.clock,
             dataclasses.replace(settings, allow_reserved_sources=True),
             dispatch=self.dispatcher,
+            telemetry=NO_TELEMETRY if self.telemetry is None else self.telemetry.forwarding,
         )
         self.targets[TargetKind.EVENT_BUS] = EventBusTarget(forwarding, self.routing)
+        for kind, target in self.targets.items():  # fills in schedules' attempt numbers
+            self.targets[kind] = ScheduledAttempts(target)
+        self.rule_schedules = RuleScheduleService(
+            self.store, self.routing, self.clock, dispatch=self.dispatcher
+        )
         self._background: list[asyncio.Task[None]] = []
+        self.activity = ActivityService(self.store, self.services.buses)
+        self.redrive = RedriveService(
+            self.store, self.queues, self.clock, wake=self.dispatcher.wake
+        )
+        apis = [
+            events_api(self.services),
+            sqs_api(self.queues),
+            logs_api(self.logs),
+            busway_api(self.activity, self.redrive),
+        ]
+        console = ConsoleServices(
+            Scope(settings.account, settings.region),
+            self.services,
+            self.queues,
+            self.activity,
+            self.redrive,
+        )
+        mounts: list[Mount] = [Mount("/console", console_app(console))]
+        if self.telemetry is not None:
+            mounts.append(Mount("/metrics", metrics_app(self.telemetry.registry)))
+        mounts.extend(
+            scheduler_mounts(
+                self.schedules,
+                account=settings.account,
+                default_region=settings.region,
+                max_body_bytes=settings.max_request_bytes,
+            )
+        )
         self.app = App(
-            [events_api(self.services), sqs_api(self.queues), logs_api(self.logs)],
+            apis,
             account=settings.account,
             default_region=settings.region,
             max_body_bytes=settings.max_request_bytes,
             on_startup=self.start,
             on_shutdown=self.stop,
+            mounts=mounts,
+        )
+        # What the server runs: the app inside request metrics and the request log.
+        self.asgi = ObservedApp(
+            self.app,
+            self.telemetry or NO_TELEMETRY,
+            {f"{api.target_prefix}.{name}" for api in apis for name in api.operations},
+            [mount.prefix for mount in mounts],
         )
 
     async def start(self) -> None:
@@ -105,8 +192,16 @@ class Node:
         )
         # This node is alone on its SQLite file: claims still marked are its dead predecessor's.
         await self.store.release_claims(self.clock.now())
+        # Before the dispatcher claims anything: it resolves schedules' deliveries through it.
+        await self.schedule_firing.load()
         await self.dispatcher.start()
+        self._background.append(
+            asyncio.create_task(self.schedule_firing.run(), name="busway-scheduler")
+        )
         self._background.append(asyncio.create_task(self._sweep_log_retention()))
+        self._background.append(
+            asyncio.create_task(self.rule_schedules.run(), name="busway-rule-schedules")
+        )
         log.info("busway ready on http://%s:%s", self.settings.host, self.settings.port)
 
     async def stop(self) -> None:
@@ -131,18 +226,25 @@ class Node:
 
 def run(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM; pending writes are committed before exit."""
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
+    # The SQLite writer thread needs the GIL back after every statement; with the default 5 ms
+    # switch interval a busy event loop makes each commit (and the PutEvents waiting on it) wait
+    # that long per hand-over.
+    sys.setswitchinterval(_GIL_SWITCH_SECONDS)
+    # Requests make many short-lived objects. At the default threshold (700) the collector ran
+    # some 40 times a second under load, promoting objects that were about to die anyway into
+    # older generations whose collections pause the loop for tens of milliseconds.
+    gc.set_threshold(*_GC_THRESHOLDS)
     node = Node(settings)
     config = uvicorn.Config(
-        node.app,
+        node.asgi,
         host=settings.host,
         port=settings.port,
         loop="uvloop",
         http="httptools",
         lifespan="on",
-        access_log=False,
+        access_log=False,  # busway.access logs each request (busway.observability.access)
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's records go through configure_logging's handler
     )
     uvicorn.Server(config).run()

@@ -1,10 +1,9 @@
 """``busway logs tail GROUP``: print a log group's events from a running busway, optionally
-following it. Talks to the server's CloudWatch Logs API with boto3 (imported only here)."""
+following it. Talks to the server's CloudWatch Logs API with boto3."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import time
@@ -12,27 +11,43 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from busway.cli.connection import Connection
+
 __all__ = ["add_logs_command", "parse_since", "run_logs", "tail"]
 
-DEFAULT_ENDPOINT = "http://127.0.0.1:4747"
 POLL_SECONDS = 1.0
 _MAX_SEEN_IDS = 10_000  # event ids remembered to skip repeats at the last timestamp
 _SINCE = re.compile(r"(\d+)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def add_logs_command(commands: Any) -> None:
+_EXAMPLES = """\
+examples:
+  busway logs tail /aws/events/orders
+  busway logs tail /aws/events/orders --since 2h --follow
+"""
+
+
+def add_logs_command(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add ``logs tail`` to the ``busway`` command's sub-parsers."""
-    logs = commands.add_parser("logs", help="read the log groups of a running busway")
+    logs = commands.add_parser(
+        "logs",
+        help="read the log groups of a running busway",
+        description="Read the CloudWatch Logs log groups that rules deliver events to.",
+    )
     verbs = logs.add_subparsers(dest="logs_command", metavar="VERB", required=True)
-    tail_parser = verbs.add_parser("tail", help="print a log group's recent events")
+    tail_parser = verbs.add_parser(
+        "tail",
+        parents=[common],
+        help="print a log group's recent events",
+        description="Print a log group's recent events, and with --follow the new ones.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     tail_parser.add_argument("group", help="log group name or ARN")
     tail_parser.add_argument("--follow", action="store_true", help="keep printing new events")
     tail_parser.add_argument("--since", default="10m", help="how far back to start (10m, 2h, 1d)")
-    tail_parser.add_argument(
-        "--endpoint", help=f"busway URL (default $BUSWAY_ENDPOINT or {DEFAULT_ENDPOINT})"
-    )
-    tail_parser.add_argument("--region", help="region (default $AWS_REGION or us-east-1)")
+    tail_parser.set_defaults(run=run_logs)
 
 
 def parse_since(text: str) -> int:
@@ -49,35 +64,19 @@ def run_logs(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"busway: {exc}", file=sys.stderr)
         return 2
-    try:
-        client = _client(args.endpoint, args.region)
-    except ImportError:
-        print("busway: `busway logs` needs boto3: pip install boto3", file=sys.stderr)
-        return 2
+    client = _client(args.endpoint, args.region)
     start_ms = int((time.time() - since_s) * 1000)
     try:
         tail(client, args.group, start_ms, follow=args.follow, out=sys.stdout)
     except KeyboardInterrupt:
         return 0
-    except Exception as exc:  # botocore's errors: no such group, no server, ...
-        print(f"busway: {exc}", file=sys.stderr)
-        return 1
     finally:
         client.close()
     return 0
 
 
 def _client(endpoint: str | None, region: str | None) -> Any:
-    import boto3  # type: ignore[import-untyped,unused-ignore]  # optional: only this command needs it
-
-    session = boto3.session.Session()
-    region = region or session.region_name or "us-east-1"
-    # busway does not check signatures; boto3 only needs some credentials to sign with.
-    keys = {}
-    if session.get_credentials() is None:
-        keys = {"aws_access_key_id": "busway", "aws_secret_access_key": "busway"}
-    url = endpoint or os.environ.get("BUSWAY_ENDPOINT") or DEFAULT_ENDPOINT
-    return session.client("logs", endpoint_url=url, region_name=region, **keys)
+    return Connection(endpoint, region).client("logs")
 
 
 def tail(

@@ -10,9 +10,10 @@ content decoding, default headers. Headers go out exactly as given, plus ``Host`
 given) and ``Content-Length`` (computed from the body).
 
 Each request has a total timeout (waiting for a connection, connecting, sending, reading),
-raising ``HttpTimeout``. A connection that failed, timed out, was told ``Connection: close``
-or left with unread bytes is closed, never reused. The body is read up to ``max_body`` bytes;
-the rest is discarded by closing the connection.
+raising ``HttpTimeout``; it is enforced within a quarter of the client's timeout (at most a
+second) after it passes (``busway.delivery.deadlines``). A connection that failed, timed out,
+was told ``Connection: close`` or left with unread bytes is closed, never reused. The body is
+read up to ``max_body`` bytes; the rest is discarded by closing the connection.
 
 Stale connections: a server may close a keep-alive connection while it sits idle, and the
 close may cross the next request on the wire. When a *reused* connection ends before a single
@@ -32,6 +33,8 @@ from typing import Final, cast
 from urllib.parse import quote, urlsplit
 
 import httptools
+
+from busway.delivery.deadlines import Deadlines
 
 __all__ = [
     "HttpClient",
@@ -276,6 +279,9 @@ class HttpClient:
         # slot handed over (counted already) in which to open a new connection.
         self._waiters: deque[tuple[_Pool, asyncio.Future[_Connection | None]]] = deque()
         self._closed = False
+        # Total timeouts without a timer of the loop per request (see Deadlines); its watchdog
+        # starts with the first request, inside the loop the client serves.
+        self._deadlines = Deadlines(timeout)
 
     # --- requests --------------------------------------------------------------------------------
     async def request(
@@ -295,11 +301,17 @@ class HttpClient:
         payload = _payload(method, target, headers or [], body)
         pool = self._pool(target.origin)
         limit = self._timeout if total_timeout is None else total_timeout
+        deadlines = self._deadlines
+        deadlines.start()
+        task = deadlines.enter(limit)
         try:
-            async with asyncio.timeout(limit):
-                return await self._send(pool, payload, max_body, method.upper() == "HEAD")
-        except TimeoutError:
+            return await self._send(pool, payload, max_body, method.upper() == "HEAD")
+        except asyncio.CancelledError:
+            if not deadlines.expired(task):
+                raise
             raise HttpTimeout(f"no complete answer within {limit:g} seconds") from None
+        finally:
+            deadlines.leave(task)
 
     async def _send(self, pool: _Pool, payload: bytes, max_body: int, head_only: bool) -> Response:
         connection = await self._checkout(pool)
@@ -468,6 +480,7 @@ class HttpClient:
     async def close(self) -> None:
         """Close every connection and wait (briefly) until their sockets are released."""
         self._closed = True
+        await self._deadlines.stop()
         waiters, self._waiters = self._waiters, deque()
         for _, turn in waiters:
             if not turn.done():

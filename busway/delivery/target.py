@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from busway.model import Event, Target
@@ -96,6 +97,8 @@ class TargetKind(enum.Enum):
     UNSUPPORTED = "unsupported"
 
 
+# Asked once per delivery attempt, of the few ARNs a node's targets have.
+@lru_cache(maxsize=4096)
 def target_kind(arn: str) -> TargetKind:
     """The kind of target an ARN names; anything busway cannot deliver to is UNSUPPORTED."""
     parts = arn.split(":", 6)

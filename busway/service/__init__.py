@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from busway.clock import Clock
 from busway.config import Settings
+from busway.observability.telemetry import NO_TELEMETRY, IngestTelemetry
 from busway.service.api_destinations import ApiDestinationService
 from busway.service.buses import BusService
 from busway.service.connections import ConnectionService
@@ -42,6 +43,7 @@ class Services:
         settings: Settings,
         *,
         dispatch: DeliveryHandoff | None = None,
+        telemetry: IngestTelemetry = NO_TELEMETRY,
     ) -> Services:
         """``dispatch`` (the node's dispatcher) takes the deliveries PutEvents commits."""
         return cls(
@@ -50,7 +52,9 @@ class Services:
             targets=TargetService(store, routing, clock, settings),
             tags=TagService(store, routing, clock),
             permissions=PermissionService(store, routing, clock),
-            ingest=IngestService(store, routing, clock, settings, dispatch=dispatch),
+            ingest=IngestService(
+                store, routing, clock, settings, dispatch=dispatch, telemetry=telemetry
+            ),
             connections=ConnectionService(connection_store, clock, settings),
             api_destinations=ApiDestinationService(connection_store, clock, settings),
         )

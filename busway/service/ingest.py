@@ -23,6 +23,7 @@ from busway.config import Settings
 from busway.errors import ValidationError
 from busway.ids import Uuids
 from busway.model import Delivery, Event, IngestRecord, Scope
+from busway.observability.telemetry import NO_TELEMETRY, IngestTelemetry
 from busway.service.buses import DEFAULT_BUS, bus_name_of
 from busway.service.routing import RoutingTable
 from busway.store.protocol import ClaimedDelivery, Store
@@ -34,6 +35,8 @@ __all__ = [
     "EntryResult",
     "IngestService",
     "entries_size",
+    "service_envelope",
+    "time_text",
 ]
 
 MAX_ENTRIES = 10
@@ -129,6 +132,7 @@ class IngestService:
         id_factory: Callable[[datetime], str] | None = None,
         *,
         dispatch: DeliveryHandoff | None = None,
+        telemetry: IngestTelemetry = NO_TELEMETRY,
     ) -> None:
         self._store = store
         self._routing = routing
@@ -138,6 +142,7 @@ class IngestService:
         self._new_id = id_factory or Uuids()
         # Without it deliveries wait for whichever dispatcher polls the store next.
         self._dispatch = dispatch
+        self._telemetry = telemetry
 
     async def put_events(self, scope: Scope, entries: Sequence[EntryInput]) -> list[EntryResult]:
         """One result per entry, in order; accepted events are durable when this returns.
@@ -167,6 +172,8 @@ class IngestService:
                 records.append(self._record(scope, bus_name, entry, envelope, now))
         if records:
             await self._append(records)
+            self._telemetry.routed(records)  # once durable: what was committed, per request
+        self._telemetry.put_events(len(results), sum(r.error_code is not None for r in results))
         return results
 
     async def _append(self, records: list[IngestRecord]) -> None:
@@ -259,6 +266,21 @@ def _envelope(
         "resources": list(entry.resources),
         "detail": detail,
     }
+
+
+def service_envelope(
+    scope: Scope,
+    event_id: str,
+    source: str,
+    detail_type: str,
+    time: datetime,
+    resources: tuple[str, ...],
+    detail: dict[str, Any],
+) -> dict[str, Any]:
+    """The envelope of an event AWS itself emits (a rule's Scheduled Event), as PutEvents
+    builds one."""
+    entry = EntryInput(resources=resources, time=time)
+    return _envelope(scope, event_id, (source, detail_type, detail), entry, time_text(time))
 
 
 def entries_size(entries: Sequence[EntryInput]) -> int:

@@ -162,6 +162,11 @@ class QueueService:
         settings = apply_attributes(queue.settings, attributes, creating=False)
         await self._check_redrive(scope, settings)
         await self._update_queue(replace(queue, settings=settings, modified_at=self._clock.now()))
+        # A FIFO queue's delay is the queue's, so it moves with a change; a standard queue's
+        # messages keep the delay they were sent with (spec: SetQueueAttributes).
+        if settings.fifo and settings.delay_seconds != queue.settings.delay_seconds:
+            await self._store.redelay(scope, name, timedelta(seconds=settings.delay_seconds))
+            self._waiters.wake((scope, name))
 
     async def tag(self, scope: Scope, name: str, tags: Mapping[str, str]) -> None:
         queue = await self.get_queue(scope, name)
@@ -182,16 +187,37 @@ class QueueService:
         await self._update_queue(replace(queue, last_purged_at=now))
         await self._store.purge(scope, name)
 
-    async def dead_letter_sources(self, scope: Scope, name: str) -> list[Queue]:
-        """Queues of the scope whose RedrivePolicy names this queue (at most 1000)."""
+    async def peek(self, scope: Scope, name: str, limit: int = 10) -> list[QueueMessage]:
+        """The queue's first messages in send order, changing nothing: for looking, not
+        consuming (a receive counts and hides what it takes)."""
+        await self.get_queue(scope, name)
+        return await self._store.peek(scope, name, limit)
+
+    async def dead_letter_sources(
+        self,
+        scope: Scope,
+        name: str,
+        *,
+        next_token: str | None = None,
+        limit: int | None = None,
+    ) -> Page[Queue]:
+        """Queues of the scope whose RedrivePolicy names this queue, in name order.
+
+        Without ``limit``: up to 1000 and never a token, as ListQueues does.
+        """
         queue = await self.get_queue(scope, name)
-        every = await self._store.list_queues(scope, limit=_LIST_LIMIT)
-        return [
-            source
-            for source in every
-            if source.settings.redrive_policy is not None
-            and source.settings.redrive_policy.dead_letter_arn == queue.arn
-        ]
+        after = decode_token(next_token)
+        wanted = _LIST_LIMIT if limit is None else limit + 1
+        found: list[Queue] = []
+        while len(found) < wanted:
+            batch = await self._store.list_queues(scope, after=after, limit=_LIST_LIMIT)
+            found.extend(source for source in batch if _redrives_to(source, queue.arn))
+            if len(batch) < _LIST_LIMIT:
+                break
+            after = batch[-1].name
+        if limit is None:
+            return Page(found[:_LIST_LIMIT])
+        return page_of(found[:wanted], limit, lambda source: source.name)
 
     async def _check_redrive(self, scope: Scope, settings: QueueSettings) -> None:
         policy = settings.redrive_policy
@@ -423,3 +449,8 @@ def _send_result(queue: Queue, message: QueueMessage, sent: Sent) -> SendResult:
 def sequence_number(seq: int) -> str:
     """FIFO SequenceNumber: a 20-digit decimal that grows with every send, as AWS's do."""
     return f"{seq:020d}"
+
+
+def _redrives_to(source: Queue, dead_letter_arn: str) -> bool:
+    policy = source.settings.redrive_policy
+    return policy is not None and policy.dead_letter_arn == dead_letter_arn

@@ -1,7 +1,8 @@
 """Rules: PutRule's create-or-replace, describe, list, enable, disable, delete.
 
 Every change is written to the store first and then mirrored into the routing table, so the
-ingest path sees a rule only once it is durable.
+ingest path sees a rule only once it is durable; the routing table tells the firing of schedules
+(``rule_schedules``) that rules changed.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ __all__ = ["QUOTA_EXCEEDED", "RuleService", "rule_not_found"]
 # AWS's text for every quota a PutRule or PutTargets call would break (recorded for targets).
 QUOTA_EXCEEDED: Final = "The requested resource exceeds the maximum number allowed."
 _SCHEDULE_ONLY_ON_DEFAULT: Final = "ScheduleExpression is supported only on the default event bus."
-_SCHEDULES_UNSUPPORTED: Final = "ScheduleExpression is not supported by this busway version yet."
 _PATTERN_OR_SCHEDULE: Final = "Parameter(s) EventPattern or ScheduleExpression must be specified."
 _HAS_TARGETS: Final = "Rule can't be deleted since it has targets."
 
@@ -225,9 +225,6 @@ def _check_schedule(bus_name: str, expression: str) -> None:
         parse_schedule(expression)
     except InvalidSchedule as exc:
         raise ValidationError(exc.message) from None
-    # Valid, but nothing fires rule schedules yet: refuse rather than accept a rule that
-    # would silently never run.
-    raise ValidationError(_SCHEDULES_UNSUPPORTED)
 
 
 def _has_wildcard(rule: Rule) -> bool:

@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
-from busway.store.protocol import ClaimedDelivery, DeliveryRetry, Store
+from busway.store.protocol import (
+    ActivityPage,
+    ClaimedDelivery,
+    DeliveryActivity,
+    DeliveryOutcome,
+    DeliveryRetry,
+    DeliveryState,
+    RecentEvent,
+    Store,
+)
 
-__all__ = ["ClaimedDelivery", "DeliveryRetry", "Store"]
+__all__ = [
+    "ActivityPage",
+    "ClaimedDelivery",
+    "DeliveryActivity",
+    "DeliveryOutcome",
+    "DeliveryRetry",
+    "DeliveryState",
+    "RecentEvent",
+    "Store",
+]

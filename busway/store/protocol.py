@@ -22,6 +22,7 @@ Conventions:
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +30,18 @@ from typing import Protocol
 
 from busway.model import Delivery, Event, EventBus, IngestRecord, Rule, Scope, Target
 
-__all__ = ["ClaimedDelivery", "DeliveryRetry", "Store"]
+__all__ = [
+    "ACTIVITY_PER_BUS",
+    "RECENT_EVENTS_WINDOW",
+    "ActivityPage",
+    "ClaimedDelivery",
+    "DeliveryActivity",
+    "DeliveryOutcome",
+    "DeliveryRetry",
+    "DeliveryState",
+    "RecentEvent",
+    "Store",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +68,68 @@ class DeliveryRetry:
     attempts: int  # attempts made so far
     error_code: str | None = None
     error_message: str | None = None
+
+
+# Outcomes kept per bus by default (stores take ``activity_per_bus``), and how many of the latest
+# events of a store ``recent_events`` looks through: events carry no index by bus, which would
+# cost every PutEvents one more write, so finding a quiet bus's events is a bounded scan.
+ACTIVITY_PER_BUS = 10_000
+RECENT_EVENTS_WINDOW = 50_000
+
+
+class DeliveryState(enum.StrEnum):
+    """Where a delivery stands, as the activity record shows it."""
+
+    PENDING = "PENDING"  # in the outbox, not attempted yet
+    RETRYING = "RETRYING"  # in the outbox after a failed attempt
+    DELIVERED = "DELIVERED"  # acknowledged by its target
+    DEAD_LETTERED = "DEAD_LETTERED"  # put on its target's dead-letter queue
+    DROPPED = "DROPPED"  # nothing to deliver: its rule or target is gone, or its input is empty
+    FAILED = "FAILED"  # failed for good and no dead-letter queue took it
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """How a claimed delivery left the outbox (``state`` is one of the final ones), recorded in
+    the activity of its event's bus by ``complete_deliveries``."""
+
+    id: int
+    scope: Scope
+    bus_name: str
+    state: DeliveryState
+    attempts: int  # attempts made in all
+    error_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryActivity:
+    """One delivery of a recent event: pending in the outbox, or how it ended."""
+
+    rule_arn: str
+    target_id: str
+    state: DeliveryState
+    attempts: int
+    next_attempt_at: datetime | None = None  # pending and not claimed: when it is due
+    error_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecentEvent:
+    """An event of a bus's activity; ``seq`` orders the events of a store as they came in.
+    ``deliveries`` lists final outcomes in the order they were recorded (a redriven delivery
+    may have several), then the pending ones."""
+
+    seq: int
+    event: Event
+    deliveries: tuple[DeliveryActivity, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityPage:
+    """Recent events oldest first; ``cursor`` is the ``after`` that continues past them."""
+
+    events: list[RecentEvent]
+    cursor: int
 
 
 class Store(Protocol):
@@ -173,8 +247,11 @@ class Store(Protocol):
         """
         ...
 
-    async def complete_deliveries(self, delivery_ids: Sequence[int]) -> None:
-        """Remove delivered (or dead-lettered, or dropped) deliveries; unknown ids are ignored."""
+    async def complete_deliveries(self, completed: Sequence[int | DeliveryOutcome]) -> None:
+        """Remove delivered (or dead-lettered, or dropped) deliveries; unknown ids are ignored.
+        A ``DeliveryOutcome`` is also recorded in its bus's activity, in the same write; the
+        activity keeps the outcomes of about ``activity_per_bus`` (a store option) deliveries
+        per bus, dropping those of the oldest events first."""
         ...
 
     async def retry_deliveries(self, retries: Sequence[DeliveryRetry]) -> int:
@@ -190,4 +267,35 @@ class Store(Protocol):
         """Make every claimed delivery due at ``now``; returns how many. Only for a store that
         no other dispatcher uses (SQLite: one node per file), at start-up, before claiming:
         the claims of a crashed process are then taken up at once, not when their leases end."""
+        ...
+
+    # --- rule schedules ----------------------------------------------------------------------
+    async def append_scheduled_event(
+        self, rule_arn: str, tick: datetime, record: IngestRecord, *, forget_before: datetime
+    ) -> bool:
+        """Fire the rule's schedule for ``tick``: store the fire record (rule ARN, tick) with
+        ``record`` (the Scheduled Event and its deliveries) in one transaction, and forget the
+        rule's fire records of ticks before ``forget_before`` (not after ``tick``; a naive
+        datetime is a ValueError). Returns False, having written
+        nothing, when that tick was fired already (by anyone sharing the store) or the rule no
+        longer exists or is disabled: the unique key decides, so every tick fires at most
+        once however many nodes try. Deleting a rule deletes its fire records."""
+        ...
+
+    # --- activity: recent events of a bus, and redriving dead letters ---------------------------
+    async def recent_events(
+        self, scope: Scope, bus_name: str, *, after: int | None = None, limit: int = 25
+    ) -> ActivityPage:
+        """Without ``after``: the bus's latest ``limit`` events. With it: the first ``limit``
+        events stored after the one whose ``seq`` is ``after``. Only events whose outcomes the
+        activity still keeps count, among the store's last ``RECENT_EVENTS_WINDOW``."""
+        ...
+
+    async def redrive_delivery(
+        self, event: Event, rule_arn: str, target_id: str, due_at: datetime
+    ) -> bool:
+        """Put a new delivery of ``event`` to (rule, target) in the outbox, due at ``due_at``, in
+        one transaction: the event is stored if it is missing, and its ``ingested_at`` is set to
+        the given one (the delivery's maximum event age counts from the redrive). False, with
+        nothing changed but that, when such a delivery is pending already."""
         ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from busway.model import Scope
@@ -250,6 +250,15 @@ class QueueStore(Protocol):
 
     async def purge(self, scope: Scope, name: str) -> None:
         """Delete every message, in flight ones included."""
+        ...
+
+    async def redelay(self, scope: Scope, name: str, delay: timedelta) -> None:
+        """Make every message not yet received visible ``delay`` after it was sent."""
+        ...
+
+    async def peek(self, scope: Scope, name: str, limit: int) -> list[QueueMessage]:
+        """The first ``limit`` messages in send order, in flight and delayed ones included,
+        changing nothing (no receive is counted, no visibility moves)."""
         ...
 
     async def counts(self, scope: Scope, name: str, now: datetime) -> QueueCounts:

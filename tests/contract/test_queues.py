@@ -212,3 +212,17 @@ def test_expired_messages_are_purged_on_receive(queue_store: Callable[[Body], No
         assert await store.get_message(SCOPE, "q", "m1") is None
 
     queue_store(body)
+
+
+def test_redelay_moves_only_messages_never_received(queue_store: Callable[[Body], None]) -> None:
+    async def body(store: QueueStore) -> None:
+        await store.create_queue(queue("q"))
+        outgoing = [Outgoing(message("taken", delay_s=0)), Outgoing(message("late", delay_s=60))]
+        await store.send(SCOPE, "q", outgoing, dedup_since=T0)
+        assert [m.id for m in await store.receive(SCOPE, "q", receive(max_messages=1))] == ["taken"]
+        await store.redelay(SCOPE, "q", timedelta(seconds=5))
+        assert await store.receive(SCOPE, "q", receive(now_s=4)) == []
+        assert [m.id for m in await store.receive(SCOPE, "q", receive(now_s=5))] == ["late"]
+        await store.redelay(SCOPE, "missing", timedelta(seconds=5))  # no such queue: nothing
+
+    queue_store(body)

@@ -106,8 +106,19 @@ def queue_operations(queues: QueueService) -> dict[str, Handler]:
     async def list_dead_letter_source_queues(
         context: RequestContext, request: Request
     ) -> dict[str, Any]:
-        sources = await queues.dead_letter_sources(*read_queue(context, request))
-        return {"queueUrls": [queue_url(context, q.scope, q.name) for q in sources]}
+        limit = read_range(
+            request, "MaxResults", 1, 1000, "Reason: MaxResults must be >= 1 and <= 1000."
+        )
+        scope, name = read_queue(context, request)
+        page = await queues.dead_letter_sources(
+            scope, name, next_token=request.string("NextToken"), limit=limit
+        )
+        answer: dict[str, Any] = {
+            "queueUrls": [queue_url(context, q.scope, q.name) for q in page.items]
+        }
+        if page.next_token is not None:
+            answer["NextToken"] = page.next_token
+        return answer
 
     return {
         "CreateQueue": create_queue,

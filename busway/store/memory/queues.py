@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from busway.model import Scope
 from busway.store.queues import (
@@ -123,6 +123,19 @@ class MemoryQueueStore:
         held = self._queues.get((scope, name))
         if held is not None:
             held.messages.clear()
+
+    async def redelay(self, scope: Scope, name: str, delay: timedelta) -> None:
+        held = self._queues.get((scope, name))
+        if held is None:
+            return
+        for key, message in held.messages.items():
+            if message.receive_count == 0:
+                held.messages[key] = replace(message, visible_at=message.sent_at + delay)
+
+    async def peek(self, scope: Scope, name: str, limit: int) -> list[QueueMessage]:
+        held = self._queues.get((scope, name))
+        messages = [] if held is None else sorted(held.messages.values(), key=lambda m: m.seq)
+        return messages[: max(limit, 0)]
 
     async def counts(self, scope: Scope, name: str, now: datetime) -> QueueCounts:
         held = self._queues.get((scope, name))

@@ -17,7 +17,17 @@ from typing import TypeVar
 
 from busway.errors import ResourceNotFound
 from busway.model import Delivery, Event, EventBus, IngestRecord, Rule, Scope, Target
-from busway.store.protocol import ClaimedDelivery, DeliveryRetry
+from busway.store.protocol import (
+    ACTIVITY_PER_BUS,
+    RECENT_EVENTS_WINDOW,
+    ActivityPage,
+    ClaimedDelivery,
+    DeliveryActivity,
+    DeliveryOutcome,
+    DeliveryRetry,
+    DeliveryState,
+    RecentEvent,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -42,7 +52,16 @@ class _Pending:
 
 
 class MemoryStore:
-    def __init__(self) -> None:
+    def __init__(self, *, activity_per_bus: int = ACTIVITY_PER_BUS) -> None:
+        if activity_per_bus < 1:
+            raise ValueError("activity_per_bus must be at least 1")
+        self._activity_per_bus = activity_per_bus
+        self._seqs: dict[str, int] = {}  # event id -> seq, in the order events came
+        self._next_seq = itertools.count(1)
+        # Recorded outcomes per bus, as (event seq, event id, outcome) in recording order, and
+        # the seq each bus's ring starts at once outcomes were dropped.
+        self._outcomes: dict[tuple[Scope, str], list[tuple[int, str, DeliveryActivity]]] = {}
+        self._floors: dict[tuple[Scope, str], int] = {}
         self._buses: dict[tuple[Scope, str], EventBus] = {}
         self._rules: dict[str, Rule] = {}  # by ARN
         self._targets: dict[str, dict[str, Target]] = {}  # rule ARN -> target id -> target
@@ -54,6 +73,7 @@ class MemoryStore:
         # (due_at, id) of every outbox row, earliest first. A row whose due_at changed leaves
         # its old entry behind; entries that no longer match their row are skipped when met.
         self._due: list[tuple[datetime, int]] = []
+        self._fires: dict[str, dict[datetime, str]] = {}  # rule ARN -> fired tick -> event id
 
     async def open(self) -> None:
         return None
@@ -137,6 +157,7 @@ class MemoryStore:
         self._rules.pop(rule_arn, None)
         self._targets.pop(rule_arn, None)
         self._tags.pop(rule_arn, None)
+        self._fires.pop(rule_arn, None)
 
     # --- targets ---------------------------------------------------------------------------------
     async def put_targets(self, rule_arn: str, targets: Sequence[Target]) -> None:
@@ -202,6 +223,7 @@ class MemoryStore:
         claimed: list[ClaimedDelivery] = []
         for event, own in zip(events, deliveries, strict=True):
             self._events[event.id] = event
+            self._seqs[event.id] = next(self._next_seq)
             for delivery in own:
                 delivery_id, pending = self._add_pending(delivery, lease)
                 if lease is not None:
@@ -252,10 +274,13 @@ class MemoryStore:
             claimed.append(_claimed(delivery_id, pending, self._events[pending.event_id]))
         return claimed
 
-    async def complete_deliveries(self, delivery_ids: Sequence[int]) -> None:
-        for delivery_id in delivery_ids:
+    async def complete_deliveries(self, completed: Sequence[int | DeliveryOutcome]) -> None:
+        for item in completed:
+            delivery_id = item if isinstance(item, int) else item.id
             pending = self._outbox.pop(delivery_id, None)
             if pending is not None:
+                if not isinstance(item, int):
+                    self._record(pending, item)
                 own = self._outbox_of[pending.event_id]
                 own.discard(delivery_id)
                 if not own:
@@ -295,6 +320,109 @@ class MemoryStore:
                 released += 1
         self._compact_due()
         return released
+
+    # --- rule schedules --------------------------------------------------------------------------
+    async def append_scheduled_event(
+        self, rule_arn: str, tick: datetime, record: IngestRecord, *, forget_before: datetime
+    ) -> bool:
+        tick, forget_before = _utc(tick), _utc(forget_before)
+        if forget_before > tick:
+            raise ValueError("a fire must not forget its own tick")
+        rule = self._rules.get(rule_arn)
+        fires = self._fires.get(rule_arn, {})
+        if rule is None or not rule.enabled or tick in fires:
+            return False
+        self._append([record], None)  # checks everything before it changes anything
+        fires = self._fires.setdefault(rule_arn, {})
+        for old in [fired for fired in fires if fired < forget_before]:
+            del fires[old]
+        fires[tick] = record.event.id
+        return True
+
+    # --- activity --------------------------------------------------------------------------------
+    def _record(self, pending: _Pending, outcome: DeliveryOutcome) -> None:
+        key = (outcome.scope, outcome.bus_name)
+        ring = self._outcomes.setdefault(key, [])
+        activity = DeliveryActivity(
+            pending.rule_arn,
+            pending.target_id,
+            outcome.state,
+            outcome.attempts,
+            error_code=outcome.error_code,
+        )
+        ring.append((self._seqs[pending.event_id], pending.event_id, activity))
+        if len(ring) > self._activity_per_bus:
+            floor = sorted((seq for seq, _, _ in ring), reverse=True)[self._activity_per_bus]
+            self._outcomes[key] = [entry for entry in ring if entry[0] >= floor]
+            self._floors[key] = max(floor, self._floors.get(key, 0))
+
+    async def recent_events(
+        self, scope: Scope, bus_name: str, *, after: int | None = None, limit: int = 25
+    ) -> ActivityPage:
+        if limit <= 0:
+            raise ValueError("limit must be at least 1")
+        head = len(self._seqs)
+        start = max(self._floors.get((scope, bus_name), 1) - 1, head - RECENT_EVENTS_WINDOW)
+        if after is not None:
+            start = max(start, after)
+        found: list[Event] = []
+        for event in reversed(self._events.values()):
+            if self._seqs[event.id] <= start:
+                break
+            if event.scope == scope and event.bus_name == bus_name:
+                found.append(event)
+        found.reverse()
+        found = found[-limit:] if after is None else found[:limit]
+        outcomes: dict[str, list[DeliveryActivity]] = {}
+        for _, event_id, activity in self._outcomes.get((scope, bus_name), []):
+            outcomes.setdefault(event_id, []).append(activity)
+        events = [
+            RecentEvent(
+                self._seqs[event.id],
+                event,
+                (*outcomes.get(event.id, []), *self._pending_activity(event.id)),
+            )
+            for event in found
+        ]
+        if events:
+            cursor = events[-1].seq if after is not None else max(head, events[-1].seq)
+        else:
+            cursor = head if after is None else after
+        return ActivityPage(events, cursor)
+
+    def _pending_activity(self, event_id: str) -> list[DeliveryActivity]:
+        pending = sorted(
+            (self._outbox[delivery_id] for delivery_id in self._outbox_of.get(event_id, ())),
+            key=lambda p: (p.rule_arn, p.target_id),
+        )
+        return [
+            DeliveryActivity(
+                p.rule_arn,
+                p.target_id,
+                DeliveryState.RETRYING if p.attempts else DeliveryState.PENDING,
+                p.attempts,
+                None if p.claimed else p.due_at,
+                p.error_code,
+            )
+            for p in pending
+        ]
+
+    async def redrive_delivery(
+        self, event: Event, rule_arn: str, target_id: str, due_at: datetime
+    ) -> bool:
+        event, due_at = _utc_event(event), _utc(due_at)
+        stored = self._events.get(event.id)
+        if stored is None:
+            self._events[event.id] = event
+            self._seqs[event.id] = next(self._next_seq)
+        else:
+            self._events[event.id] = replace(stored, ingested_at=event.ingested_at)
+        for delivery_id in self._outbox_of.get(event.id, ()):
+            pending = self._outbox[delivery_id]
+            if (pending.rule_arn, pending.target_id) == (rule_arn, target_id):
+                return False
+        self._add_pending(Delivery(event.id, rule_arn, target_id, due_at), None)
+        return True
 
     def _compact_due(self) -> None:
         # Entries left behind are dropped in one pass once they outnumber the live ones, which

@@ -1,7 +1,8 @@
 """One SQLite file in WAL mode: a single group-commit writer thread and a pool of readers.
 
 Every write, configuration included, goes through one ``GroupCommitWriter`` thread, so SQLite
-never sees two writers; reads run on a ``ReaderPool``. Neither ever blocks the event loop. The
+never sees two writers; reads run on a ``ReaderPool``; a ``Checkpointer`` thread copies the WAL
+into the database file so that commits need not. None of them ever blocks the event loop. The
 stores of each concept (``SqliteStore``, queues, ...) share one ``SqliteDatabase``.
 """
 
@@ -13,17 +14,20 @@ import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
+from busway.store.sqlite.checkpointer import Checkpointer
 from busway.store.sqlite.readers import ReaderPool
 from busway.store.sqlite.schema import migrate
-from busway.store.sqlite.writer import GroupCommitWriter, Work
+from busway.store.sqlite.writer import SYNCHRONOUS_LEVELS, GroupCommitWriter, Work
 
 __all__ = ["SqliteDatabase"]
 
 T = TypeVar("T")
 
-_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 _BUSY_TIMEOUT_MS = 5000
 _WRITER_CACHE_KIB = 64 * 1024
+# The writer's own automatic checkpoint, a backstop behind the Checkpointer (see there): at
+# this many WAL pages (4 KiB each) it checkpoints what the Checkpointer has not copied yet.
+_WRITER_CHECKPOINT_PAGES = 4000
 
 
 class SqliteDatabase:
@@ -42,8 +46,8 @@ class SqliteDatabase:
         max_pending: int = 1024,
         max_batch: int = 256,
     ) -> None:
-        if synchronous.upper() not in _SYNCHRONOUS:
-            raise ValueError(f"synchronous must be one of {', '.join(_SYNCHRONOUS)}")
+        if synchronous.upper() not in SYNCHRONOUS_LEVELS:
+            raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_LEVELS)}")
         self.path = path
         self._synchronous = synchronous.upper()
         self._reader_count = readers
@@ -52,6 +56,7 @@ class SqliteDatabase:
         self._connection: sqlite3.Connection | None = None
         self._writer: GroupCommitWriter | None = None
         self._readers: ReaderPool | None = None
+        self._checkpointer: Checkpointer | None = None
 
     async def open(self) -> None:
         if self._connection is not None:
@@ -59,9 +64,14 @@ class SqliteDatabase:
         connection = await asyncio.to_thread(self._connect_writer)
         self._connection = connection
         self._writer = GroupCommitWriter(
-            connection, max_pending=self._max_pending, max_batch=self._max_batch
+            connection,
+            max_pending=self._max_pending,
+            max_batch=self._max_batch,
+            relaxed_synchronous="NORMAL",
         )
         self._writer.start()
+        self._checkpointer = Checkpointer(self._connect_checkpointer)
+        self._checkpointer.start()
         self._readers = ReaderPool(self._connect_reader, self._reader_count)
         try:
             await self._readers.open()
@@ -72,7 +82,10 @@ class SqliteDatabase:
     async def close(self) -> None:
         """Commit what is queued, stop the writer, close every connection; idempotent."""
         writer, readers, connection = self._writer, self._readers, self._connection
+        checkpointer, self._checkpointer = self._checkpointer, None
         self._writer = self._readers = self._connection = None
+        if checkpointer is not None:
+            await checkpointer.stop()
         if writer is not None:
             await writer.stop()
         if readers is not None:
@@ -80,11 +93,13 @@ class SqliteDatabase:
         if connection is not None:
             connection.close()
 
-    async def write(self, work: Work[T]) -> T:
-        """Run ``work`` on the writer connection inside a (shared) transaction."""
+    async def write(self, work: Work[T], *, durable: bool = True) -> T:
+        """Run ``work`` on the writer connection inside a (shared) transaction. With
+        ``durable=False`` the write survives a crash of the process but may be lost to a power
+        cut (``GroupCommitWriter``), for writes whose loss only repeats work."""
         if self._writer is None:
             raise RuntimeError("the database is not open")
-        return await self._writer.submit(work)
+        return await self._writer.submit(work, durable=durable)
 
     async def read(self, read: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``read`` on an idle read-only connection, off the event loop."""
@@ -105,10 +120,17 @@ class SqliteDatabase:
             connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
             # Inserts spread over the event-id index: keep more of it in memory.
             connection.execute(f"PRAGMA cache_size = -{_WRITER_CACHE_KIB}")
+            connection.execute(f"PRAGMA wal_autocheckpoint = {_WRITER_CHECKPOINT_PAGES}")
             migrate(connection)
         except BaseException:
             connection.close()
             raise
+        return connection
+
+    def _connect_checkpointer(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        # Checkpoints sync the database file as the writer would (they never wait on a lock).
+        connection.execute(f"PRAGMA synchronous = {self._synchronous}")
         return connection
 
     def _connect_reader(self) -> sqlite3.Connection:

@@ -193,3 +193,76 @@ UPDATE deliveries SET due_at = :now, claimed = 0 WHERE claimed = 1;
 
 -- name: next_due_at
 SELECT min(due_at) FROM deliveries;
+
+-- name: record_outcome
+-- Run just before complete_delivery deletes the row, in the same transaction.
+INSERT INTO delivery_outcomes (event_seq, account, region, bus, rule_arn, target_id, state,
+                               attempts, error_code)
+SELECT event_seq, :account, :region, :bus, rule_arn, target_id, :state, :attempts, :error_code
+FROM deliveries
+WHERE id = :id;
+
+-- name: activity_cut
+-- The seq of the oldest event whose outcomes a bus keeps when it keeps :keep of them.
+SELECT event_seq FROM delivery_outcomes
+WHERE account = :account AND region = :region AND bus = :bus
+ORDER BY event_seq DESC
+LIMIT 1 OFFSET :keep;
+
+-- name: prune_outcomes
+DELETE FROM delivery_outcomes
+WHERE account = :account AND region = :region AND bus = :bus AND event_seq < :floor;
+
+-- name: raise_floor
+INSERT INTO activity_floors (account, region, bus, floor_seq)
+VALUES (:account, :region, :bus, :floor)
+ON CONFLICT (account, region, bus) DO UPDATE
+SET floor_seq = max(floor_seq, excluded.floor_seq);
+
+-- name: activity_start
+-- Events after this seq may be in the bus's ring: the later of its floor and the scan window.
+SELECT max(coalesce((SELECT floor_seq - 1 FROM activity_floors
+                     WHERE account = :account AND region = :region AND bus = :bus), 0),
+           coalesce((SELECT max(seq) FROM events), 0) - :window),
+       coalesce((SELECT max(seq) FROM events), 0);
+
+-- name: latest_events
+SELECT seq, id, account, region, bus, source, detail_type, time, ingested_at, resources,
+       trace_header, body
+FROM events
+WHERE seq > :start AND account = :account AND region = :region AND bus = :bus
+ORDER BY seq DESC
+LIMIT :limit;
+
+-- name: events_after
+SELECT seq, id, account, region, bus, source, detail_type, time, ingested_at, resources,
+       trace_header, body
+FROM events
+WHERE seq > :start AND account = :account AND region = :region AND bus = :bus
+ORDER BY seq
+LIMIT :limit;
+
+-- name: outcomes_of
+SELECT event_seq, rule_arn, target_id, state, attempts, error_code
+FROM delivery_outcomes
+WHERE event_seq IN (SELECT value FROM json_each(:seqs))
+ORDER BY id;
+
+-- name: pending_of
+SELECT event_seq, rule_arn, target_id, attempts, due_at, claimed, error_code
+FROM deliveries
+WHERE event_seq IN (SELECT value FROM json_each(:seqs))
+ORDER BY event_seq, rule_arn, target_id;
+
+-- name: redrive_event
+-- The event comes back with a new ingestion time, stored anew if it is gone.
+INSERT INTO events (id, account, region, bus, source, detail_type, time, ingested_at, resources,
+                    trace_header, body)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET ingested_at = excluded.ingested_at
+RETURNING seq;
+
+-- name: redrive_delivery
+INSERT INTO deliveries (event_seq, rule_arn, target_id, due_at, attempts, claimed)
+VALUES (?, ?, ?, ?, 0, 0)
+ON CONFLICT (event_seq, rule_arn, target_id) DO NOTHING;

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from busway.model import Scope
@@ -160,6 +160,20 @@ class SqliteQueueStore:
             connection.execute(_Q["purge"], {"queue_id": queue_id})
 
         await self._on_queue(scope, name, purge, None)
+
+    async def redelay(self, scope: Scope, name: str, delay: timedelta) -> None:
+        def redelay(connection: sqlite3.Connection, queue_id: int) -> None:
+            micros = delay // timedelta(microseconds=1)
+            connection.execute(_Q["redelay"], {"queue_id": queue_id, "delay": micros})
+
+        await self._on_queue(scope, name, redelay, None)
+
+    async def peek(self, scope: Scope, name: str, limit: int) -> list[QueueMessage]:
+        def peek(connection: sqlite3.Connection, queue_id: int) -> list[QueueMessage]:
+            params = {"queue_id": queue_id, "limit": limit}
+            return [message_from_row(row) for row in connection.execute(_Q["peek"], params)]
+
+        return await self._read_on_queue(scope, name, peek, [])
 
     async def counts(self, scope: Scope, name: str, now: datetime) -> QueueCounts:
         at = to_micros(now)

@@ -103,6 +103,19 @@ WHERE queue_id = :queue_id AND id = :id AND receipt = :receipt;
 -- name: purge
 DELETE FROM queue_messages WHERE queue_id = :queue_id;
 
+-- name: redelay
+UPDATE queue_messages SET visible_at = sent_at + :delay
+WHERE queue_id = :queue_id AND receive_count = 0;
+
+-- name: peek
+SELECT seq, id, body, attributes, system_attributes, sent_at, visible_at, sender_id, group_id,
+       deduplication_id, receive_count, first_received_at, received_at, receipt,
+       dead_letter_source_arn
+FROM queue_messages
+WHERE queue_id = :queue_id
+ORDER BY seq
+LIMIT :limit;
+
 -- name: counts
 SELECT coalesce(sum(visible_at <= :now), 0),
        coalesce(sum(visible_at > :now AND receive_count > 0), 0),

@@ -9,9 +9,20 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from busway import jsontext
 from busway.errors import ResourceNotFound
 from busway.model import Delivery, Event, EventBus, IngestRecord, Rule, Scope, Target
-from busway.store.protocol import ClaimedDelivery, DeliveryRetry
+from busway.store.protocol import (
+    ACTIVITY_PER_BUS,
+    RECENT_EVENTS_WINDOW,
+    ActivityPage,
+    ClaimedDelivery,
+    DeliveryActivity,
+    DeliveryOutcome,
+    DeliveryRetry,
+    DeliveryState,
+    RecentEvent,
+)
 from busway.store.sql import read_queries
 from busway.store.sqlite import rows
 from busway.store.sqlite.database import SqliteDatabase
@@ -22,6 +33,7 @@ __all__ = ["SqliteStore"]
 T = TypeVar("T")
 
 _Q = read_queries("busway.store.sqlite", "queries.sql")
+_FIRES = read_queries("busway.store.sqlite", "rule_fires.sql")
 
 
 class SqliteStore:
@@ -31,9 +43,17 @@ class SqliteStore:
     thread spends its time in SQLite, which releases the GIL.
     """
 
-    def __init__(self, path: pathlib.Path, **options: Any) -> None:
+    def __init__(
+        self, path: pathlib.Path, *, activity_per_bus: int = ACTIVITY_PER_BUS, **options: Any
+    ) -> None:
+        if activity_per_bus < 1:
+            raise ValueError("activity_per_bus must be at least 1")
         self.path = path
         self.database = SqliteDatabase(path, **options)
+        self._activity_per_bus = activity_per_bus
+        # Outcomes recorded per bus since its ring was last cut: a cut costs a walk over the
+        # ring, so it is made once a tenth of the bound has come in, not on every write.
+        self._since_cut: dict[tuple[str, str, str], int] = {}
 
     async def open(self) -> None:
         await self.database.open()
@@ -41,8 +61,8 @@ class SqliteStore:
     async def close(self) -> None:
         await self.database.close()
 
-    async def _write(self, work: Work[T]) -> T:
-        return await self.database.write(work)
+    async def _write(self, work: Work[T], *, durable: bool = True) -> T:
+        return await self.database.write(work, durable=durable)
 
     async def _read(self, query: str, params: Mapping[str, Any]) -> list[Any]:
         return await self.database.read(lambda c: c.execute(query, params).fetchall())
@@ -212,10 +232,37 @@ class SqliteStore:
         # Records are built here, on the loop, so the writer only spends its time in SQLite.
         return [_claimed_from_row(row, rows.from_micros(lease)) for row in found]
 
-    async def complete_deliveries(self, delivery_ids: Sequence[int]) -> None:
-        params = [(delivery_id,) for delivery_id in delivery_ids]
-        if params:
-            await self._write(lambda c: c.executemany(_Q["complete_delivery"], params))
+    async def complete_deliveries(self, completed: Sequence[int | DeliveryOutcome]) -> None:
+        if not completed:
+            return
+        params = [(item if isinstance(item, int) else item.id,) for item in completed]
+        outcomes = [_outcome_params(item) for item in completed if not isinstance(item, int)]
+        cuts = self._cuts_due(outcomes)
+        keep = self._activity_per_bus
+
+        def complete(connection: sqlite3.Connection) -> None:
+            if outcomes:  # before the rows they are read from go
+                connection.executemany(_Q["record_outcome"], outcomes)
+            connection.executemany(_Q["complete_delivery"], params)
+            for bus in cuts:
+                _cut_ring(connection, bus, keep)
+
+        # Not durable: a settlement lost to a power cut leaves its delivery claimed until the
+        # lease ends, and it is made again, as at-least-once allows. Syncing it would cost the
+        # disk a flush per settled batch, in the writer queue ahead of ingests.
+        await self._write(complete, durable=False)
+
+    def _cuts_due(self, outcomes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        every = max(self._activity_per_bus // 10, 1)
+        due = []
+        for outcome in outcomes:
+            key = (outcome["account"], outcome["region"], outcome["bus"])
+            count = self._since_cut.get(key, 0) + 1
+            if count >= every:
+                count = 0
+                due.append({"account": key[0], "region": key[1], "bus": key[2]})
+            self._since_cut[key] = count
+        return due
 
     async def retry_deliveries(self, retries: Sequence[DeliveryRetry]) -> int:
         params = [
@@ -232,7 +279,8 @@ class SqliteStore:
         if not params:
             return 0
         changed: int = await self._write(
-            lambda c: c.executemany(_Q["retry_delivery"], params).rowcount
+            lambda c: c.executemany(_Q["retry_delivery"], params).rowcount,
+            durable=False,  # as for completions: a lost retry comes back when its lease ends
         )
         return changed
 
@@ -246,6 +294,126 @@ class SqliteStore:
             lambda c: c.execute(_Q["release_claims"], params).rowcount
         )
         return released
+
+    # --- activity --------------------------------------------------------------------------------
+    async def recent_events(
+        self, scope: Scope, bus_name: str, *, after: int | None = None, limit: int = 25
+    ) -> ActivityPage:
+        if limit <= 0:
+            raise ValueError("limit must be at least 1")
+        key = _key(scope, bus=bus_name)
+        head, found, outcomes, pending = await self.database.read(
+            lambda connection: _read_activity(connection, key, after, limit)
+        )
+        outcomes_of: dict[int, list[Any]] = {}
+        for row in outcomes:
+            outcomes_of.setdefault(row[0], []).append(row)
+        pending_of: dict[int, list[Any]] = {}
+        for row in pending:
+            pending_of.setdefault(row[0], []).append(row)
+        events = [
+            _recent_event(row, outcomes_of.get(row[0], []), pending_of.get(row[0], []))
+            for row in found
+        ]
+        if events:
+            cursor = events[-1].seq if after is not None else max(head, events[-1].seq)
+        else:
+            cursor = head if after is None else after
+        return ActivityPage(events, cursor)
+
+    async def redrive_delivery(
+        self, event: Event, rule_arn: str, target_id: str, due_at: datetime
+    ) -> bool:
+        event_params = rows.event_row(event)
+        due = rows.to_micros(due_at)
+
+        def redrive(connection: sqlite3.Connection) -> bool:
+            (seq,) = connection.execute(_Q["redrive_event"], event_params).fetchone()
+            params = (seq, rule_arn, target_id, due)
+            added: bool = connection.execute(_Q["redrive_delivery"], params).rowcount == 1
+            return added
+
+        redriven: bool = await self._write(redrive)
+        return redriven
+
+    # --- rule schedules --------------------------------------------------------------------------
+    async def append_scheduled_event(
+        self, rule_arn: str, tick: datetime, record: IngestRecord, *, forget_before: datetime
+    ) -> bool:
+        tick_micros, forget_micros = rows.to_micros(tick), rows.to_micros(forget_before)
+        if forget_micros > tick_micros:
+            raise ValueError("a fire must not forget its own tick")
+        fire = {
+            "rule_arn": rule_arn,
+            "tick": tick_micros,
+            "event_id": record.event.id,
+            "forget_before": forget_micros,
+        }
+        events, deliveries = _ingest_rows([record], None)
+
+        def append(connection: sqlite3.Connection) -> bool:
+            if connection.execute(_FIRES["insert_fire"], fire).rowcount != 1:
+                return False
+            connection.execute(_FIRES["forget_fires"], fire)
+            _append(connection, events, deliveries)
+            return True
+
+        fired: bool = await self._write(append)
+        return fired
+
+
+def _outcome_params(outcome: DeliveryOutcome) -> dict[str, Any]:
+    return {
+        "id": outcome.id,
+        "account": outcome.scope.account,
+        "region": outcome.scope.region,
+        "bus": outcome.bus_name,
+        "state": outcome.state.value,
+        "attempts": outcome.attempts,
+        "error_code": outcome.error_code,
+    }
+
+
+def _cut_ring(connection: sqlite3.Connection, bus: Mapping[str, Any], keep: int) -> None:
+    """Drop the outcomes of a bus's oldest events beyond ``keep``; its ring starts after."""
+    found = connection.execute(_Q["activity_cut"], {**bus, "keep": keep}).fetchone()
+    if found is not None:
+        floor = {**bus, "floor": found[0]}
+        connection.execute(_Q["prune_outcomes"], floor)
+        connection.execute(_Q["raise_floor"], floor)
+
+
+def _read_activity(
+    connection: sqlite3.Connection, key: Mapping[str, Any], after: int | None, limit: int
+) -> tuple[int, list[Any], list[Any], list[Any]]:
+    """The head seq, the events (oldest first), their outcomes and their pending deliveries."""
+    start, head = connection.execute(
+        _Q["activity_start"], {**key, "window": RECENT_EVENTS_WINDOW}
+    ).fetchone()
+    if after is None:
+        params = {**key, "start": start, "limit": limit}
+        found = connection.execute(_Q["latest_events"], params).fetchall()[::-1]
+    else:
+        params = {**key, "start": max(start, after), "limit": limit}
+        found = connection.execute(_Q["events_after"], params).fetchall()
+    if not found:
+        return head, found, [], []
+    seqs = {"seqs": jsontext.dumps([row[0] for row in found])}
+    outcomes = connection.execute(_Q["outcomes_of"], seqs).fetchall()
+    pending = connection.execute(_Q["pending_of"], seqs).fetchall()
+    return head, found, outcomes, pending
+
+
+def _recent_event(row: rows.Row, outcomes: list[Any], pending: list[Any]) -> RecentEvent:
+    deliveries = [
+        DeliveryActivity(rule_arn, target_id, DeliveryState(state), attempts, None, error_code)
+        for _, rule_arn, target_id, state, attempts, error_code in outcomes
+    ]
+    for _, rule_arn, target_id, attempts, due_at, claimed, error_code in pending:
+        state = DeliveryState.RETRYING if attempts else DeliveryState.PENDING
+        due = None if claimed else rows.from_micros(due_at)
+        deliveries.append(DeliveryActivity(rule_arn, target_id, state, attempts, due, error_code))
+    return RecentEvent(row[0], rows.event_from_row(row[1:]), tuple(deliveries))
 
 
 def _claim(connection: sqlite3.Connection, params: Mapping[str, Any], lease: int) -> list[Any]:

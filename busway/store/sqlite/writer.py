@@ -10,6 +10,12 @@ safe to run twice.
 
 At most ``max_pending`` units are queued or being written; further callers wait on a semaphore,
 on the loop, until a batch completes. A writer is bound to the event loop that started it.
+
+A unit submitted with ``durable=False`` need not survive a power cut, only a crash of the
+process (a delivery's settlement: if it is lost, the delivery is made again, which
+at-least-once allows). A batch of such units alone commits with ``relaxed_synchronous``, without
+waiting for the disk. Nothing durable is weakened by it: the WAL is one file written in order,
+so the next durable commit's sync carries the relaxed commits before it to disk as well.
 """
 
 from __future__ import annotations
@@ -24,12 +30,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["GroupCommitWriter", "WriterClosed"]
+__all__ = ["SYNCHRONOUS_LEVELS", "GroupCommitWriter", "WriterClosed"]
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], T]
 
 _log = logging.getLogger(__name__)
+
+# PRAGMA synchronous's names, by the number SQLite reports for each.
+SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
 class WriterClosed(RuntimeError):
@@ -40,6 +49,7 @@ class WriterClosed(RuntimeError):
 class _Unit:
     work: Work[Any]
     future: asyncio.Future[Any]
+    durable: bool
 
 
 # (True, result) or (False, exception)
@@ -55,10 +65,19 @@ class GroupCommitWriter:
         max_pending: int = 1024,
         max_batch: int = 256,
         thread_name: str = "busway-sqlite-writer",
+        relaxed_synchronous: str | None = None,
     ) -> None:
         if max_pending < 1 or max_batch < 1:
             raise ValueError("max_pending and max_batch must be at least 1")
         self._connection = connection
+        # The connection's own level, and the one for batches with no durable unit (never
+        # stricter); the writer thread switches between them, outside transactions.
+        self._durable_level: int = connection.execute("PRAGMA synchronous").fetchone()[0]
+        self._relaxed_level = self._durable_level
+        if relaxed_synchronous is not None:
+            relaxed = SYNCHRONOUS_LEVELS.index(relaxed_synchronous.upper())
+            self._relaxed_level = min(relaxed, self._durable_level)
+        self._level = self._durable_level
         self._max_pending = max_pending
         self._max_batch = max_batch
         # Unbounded by type, bounded by the semaphore: a unit enters only with a permit, and its
@@ -75,8 +94,9 @@ class GroupCommitWriter:
         self._loop = asyncio.get_running_loop()
         self._thread.start()
 
-    async def submit(self, work: Work[T]) -> T:
-        """Run ``work`` in the next batch; returns once that batch is committed.
+    async def submit(self, work: Work[T], *, durable: bool = True) -> T:
+        """Run ``work`` in the next batch; returns once that batch is committed (durably
+        unless ``durable`` is False, see above).
 
         If the caller is cancelled while waiting, the work may still be committed.
         """
@@ -85,7 +105,7 @@ class GroupCommitWriter:
             raise WriterClosed("the store is not open")
         await self._permits.acquire()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Unit(work, future))
+        self._queue.put(_Unit(work, future, durable))
         return await future
 
     async def stop(self) -> None:
@@ -129,6 +149,7 @@ class GroupCommitWriter:
     def _commit(self, batch: list[_Unit]) -> list[_Outcome]:
         connection = self._connection
         try:
+            self._synchronous(any(unit.durable for unit in batch))
             connection.execute("BEGIN IMMEDIATE")
             try:
                 outcomes: list[_Outcome] = [(True, unit.work(connection)) for unit in batch]
@@ -149,6 +170,12 @@ class GroupCommitWriter:
                     connection.execute("ROLLBACK")
             return [(False, exc)] * len(batch)
         return outcomes
+
+    def _synchronous(self, durable: bool) -> None:
+        level = self._durable_level if durable else self._relaxed_level
+        if level != self._level:
+            self._connection.execute(f"PRAGMA synchronous = {level}")
+            self._level = level
 
     def _run_isolated(self, work: Work[Any]) -> _Outcome:
         connection = self._connection

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from busway.config import Settings
+from tests.support.schedules import INVALID_SCHEDULES, VALID_SCHEDULES
 from tests.unit.api.conftest import ACCOUNT, SCOPE, Events, event
 
 PATTERN = '{"source": ["app.orders"]}'
@@ -87,11 +88,79 @@ def test_invalid_schedule(events: Events) -> None:
     )
 
 
-def test_valid_schedule_is_not_supported_yet(events: Events) -> None:
-    assert events.error("PutRule", {"Name": "r", "ScheduleExpression": "rate(5 minutes)"}) == (
+@pytest.mark.parametrize("expression", VALID_SCHEDULES)
+def test_valid_schedules_are_stored_and_described(events: Events, expression: str) -> None:
+    arn = events.ok("PutRule", {"Name": "r", "ScheduleExpression": expression})["RuleArn"]
+    assert arn == f"arn:aws:events:us-east-1:{ACCOUNT}:rule/r"
+    assert events.ok("DescribeRule", {"Name": "r"}) == {
+        "Name": "r",
+        "Arn": arn,
+        "ScheduleExpression": expression,
+        "State": "ENABLED",
+        "EventBusName": "default",
+        "CreatedBy": ACCOUNT,
+    }
+    [listed] = events.ok("ListRules", {})["Rules"]
+    assert listed["ScheduleExpression"] == expression
+    assert "EventPattern" not in listed
+
+
+@pytest.mark.parametrize("expression", INVALID_SCHEDULES)
+def test_invalid_schedules_are_refused_and_nothing_is_stored(
+    events: Events, expression: str
+) -> None:
+    body = {"Name": "r", "ScheduleExpression": expression, "EventPattern": PATTERN}
+    assert events.error("PutRule", body) == (
         "ValidationException",
-        "ScheduleExpression is not supported by this busway version yet.",
+        "Parameter ScheduleExpression is not valid.",
     )
+    assert events.ok("ListRules", {})["Rules"] == []
+
+
+def test_a_rule_with_a_pattern_and_a_schedule(events: Events) -> None:
+    put_rule(events, ScheduleExpression="rate(1 hour)")
+    described = events.ok("DescribeRule", {"Name": "orders"})
+    assert (described["EventPattern"], described["ScheduleExpression"]) == (
+        PATTERN,
+        "rate(1 hour)",
+    )
+    events.ok("PutTargets", {"Rule": "orders", "Targets": [{"Id": "t", "Arn": QUEUE}]})
+    assert events.routed(event()) == [(RULE_ARN, "t")]
+    # Replacing the rule without a schedule drops it, as every omitted member.
+    put_rule(events)
+    assert "ScheduleExpression" not in events.ok("DescribeRule", {"Name": "orders"})
+
+
+def test_a_schedule_only_rule_matches_no_event(events: Events) -> None:
+    events.ok("PutRule", {"Name": "orders", "ScheduleExpression": "rate(1 hour)"})
+    events.ok("PutTargets", {"Rule": "orders", "Targets": [{"Id": "t", "Arn": QUEUE}]})
+    assert events.routed(event()) == []
+    assert events.routed({"source": "aws.events", "detail-type": "Scheduled Event"}) == []
+
+
+def test_schedule_longer_than_the_model_allows(events: Events) -> None:
+    code, message = events.error("PutRule", {"Name": "r", "ScheduleExpression": "x" * 257})
+    assert code == "ValidationException"
+    assert message == (
+        f"1 validation error detected: Value '{'x' * 257}' at 'scheduleExpression' failed to "
+        "satisfy constraint: Member must have length less than or equal to 256"
+    )
+
+
+def test_schedule_on_a_custom_bus_is_refused_even_when_valid(events: Events) -> None:
+    events.ok("CreateEventBus", {"Name": "shop"})
+    for expression in ("rate(5 minutes)", "cron(0 12 * * ? *)", "rate(5 minute)"):
+        body = {
+            "Name": "r",
+            "EventBusName": "shop",
+            "ScheduleExpression": expression,
+            "EventPattern": PATTERN,
+        }
+        assert events.error("PutRule", body) == (
+            "ValidationException",
+            "ScheduleExpression is supported only on the default event bus.",
+        )
+    assert events.ok("ListRules", {"EventBusName": "shop"})["Rules"] == []
 
 
 def test_invalid_pattern(events: Events) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -9,6 +10,8 @@ import pytest
 from busway.delivery.target import Invocation, Outcome, TargetKind
 from busway.model import InputTransformerSpec, RetryPolicy, Target
 from busway.service.ingest import EntryInput, IngestService
+from busway.store.memory import MemoryStore
+from busway.store.protocol import DeliveryOutcome
 from tests.support.targets import RecordingQueues, RecordingTarget, eventually
 from tests.unit.delivery.rig import DLQ_ARN, QUEUE_ARN, RULE, SCOPE, SETTINGS, T0, Rig, run
 
@@ -360,6 +363,37 @@ def test_concurrency_is_bounded() -> None:
             gate.set()
             await eventually(lambda: rig.dispatcher.counters.delivered == 11)
         assert rig.target.max_active == 3
+
+    run(rig, body)
+
+
+class _SlowSettling(MemoryStore):
+    """Completions wait for ``gate``: the settlement's write is still running."""
+
+    def __init__(self, gate: asyncio.Event) -> None:
+        super().__init__()
+        self.gate = gate
+
+    async def complete_deliveries(self, completed: Sequence[int | DeliveryOutcome]) -> None:
+        await self.gate.wait()
+        await super().complete_deliveries(completed)
+
+
+def test_an_attempt_that_ended_makes_room_before_its_settlement_is_written() -> None:
+    gate = asyncio.Event()
+    settings = replace(SETTINGS, dispatch_concurrency=2)
+    rig = Rig(settings=settings, store=_SlowSettling(gate))
+
+    async def body() -> None:
+        async with rig.running():
+            await rig.put(5)
+            # Every attempt ran although at most two settlements could be unwritten at once
+            # if settling made the room.
+            await eventually(lambda: len(rig.target.invocations) == 5)
+            assert rig.dispatcher.in_flight == 5  # claimed until the writes are done
+            gate.set()
+            await rig.settled()
+        assert rig.dispatcher.counters.delivered == 5
 
     run(rig, body)
 

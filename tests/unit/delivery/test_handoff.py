@@ -108,6 +108,7 @@ def test_a_handed_off_delivery_that_fails_is_retried() -> None:
         async with rig.running():
             [event_id] = await rig.put()
             await eventually(lambda: rig.dispatcher.counters.retried == 1)
+            await rig.settled()  # the retry is written
             [pending] = await rig.store.list_deliveries(event_id)
             assert pending.attempts == 1  # the retry applied: the hand-off's lease was the token
             await rig.retry_all()

@@ -67,6 +67,28 @@ def test_list_queues_pages_only_with_max_results(sqs: Sqs) -> None:
     assert "NextToken" not in sqs("ListQueues")
 
 
+def test_dead_letter_sources_page_with_max_results(sqs: Sqs) -> None:
+    dlq = sqs.create("dlq")
+    policy = (
+        '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:dlq","maxReceiveCount":"3"}'
+    )
+    for name in ("a", "b", "c"):
+        sqs.create(name)
+        if name != "b":
+            sqs(
+                "SetQueueAttributes", QueueUrl=f"{URL}/{name}", Attributes={"RedrivePolicy": policy}
+            )
+    assert sqs("ListDeadLetterSourceQueues", QueueUrl=dlq) == {
+        "queueUrls": [f"{URL}/a", f"{URL}/c"]
+    }
+    first = sqs("ListDeadLetterSourceQueues", QueueUrl=dlq, MaxResults=1)
+    assert first["queueUrls"] == [f"{URL}/a"]
+    rest = sqs(
+        "ListDeadLetterSourceQueues", QueueUrl=dlq, MaxResults=1, NextToken=first["NextToken"]
+    )
+    assert rest == {"queueUrls": [f"{URL}/c"]}
+
+
 def test_send_receive_delete_with_attributes(sqs: Sqs) -> None:
     url = sqs.create("q")
     attributes = {

@@ -119,7 +119,7 @@ def test_redrive_moves_after_max_receive_count() -> None:
         (moved,) = await queues.receive(SCOPE, "dlq", ReceiveOptions())
         assert moved.message.dead_letter_source_arn == f"{ARN}q"
         sources = await queues.dead_letter_sources(SCOPE, "dlq")
-        assert [q.name for q in sources] == ["q"]
+        assert [q.name for q in sources.items] == ["q"]
 
     run(body)
 
@@ -140,6 +140,26 @@ def test_delay_and_retention() -> None:
         assert await bodies(queues, "q", visibility_timeout=0) == ["late", "now"]
         clock.advance(timedelta(seconds=51))
         assert await bodies(queues, "q") == []
+
+    run(body)
+
+
+def test_a_delay_change_moves_queued_fifo_messages_but_not_standard_ones() -> None:
+    queues, clock = make()
+
+    async def body() -> None:
+        fifo = {"FifoQueue": "true", "ContentBasedDeduplication": "true", "DelaySeconds": "30"}
+        await queues.create_queue(SCOPE, "q.fifo", fifo)
+        await queues.create_queue(SCOPE, "q", {"DelaySeconds": "30"})
+        await send(queues, "q.fifo", "f", group_id="g")
+        await send(queues, "q", "s")
+        clock.advance(timedelta(seconds=5))
+        for name in ("q.fifo", "q"):
+            await queues.set_attributes(SCOPE, name, {"DelaySeconds": "0"})
+        assert await bodies(queues, "q.fifo") == ["f"]
+        assert await bodies(queues, "q") == []
+        clock.advance(timedelta(seconds=25))
+        assert await bodies(queues, "q") == ["s"]
 
     run(body)
 

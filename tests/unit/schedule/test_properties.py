@@ -343,3 +343,93 @@ def test_scheduler_cron_in_timezone_matches_brute_force(
     found = schedule.next_fire(after, created_at=after)
     expected = brute_force_local(cron, ZoneInfo(name), after, days=4)
     assert found == expected
+
+
+# Years around which February changes length: leap years, and centuries that are (2000) or are
+# not (2100) leap years. Start instants fall in late February or early March of one of them.
+LEAP_EDGE_YEARS = [1996, 1999, 2000, 2023, 2024, 2096, 2099, 2100, 2104, 2196]
+
+
+@st.composite
+def leap_edges(draw: st.DrawFn) -> datetime:
+    year = draw(st.sampled_from(LEAP_EDGE_YEARS))
+    start = datetime(year, 2, 20, tzinfo=UTC)
+    return start + timedelta(minutes=draw(st.integers(0, 14 * 24 * 60)))
+
+
+@st.composite
+def crons_near_leap_days(draw: st.DrawFn) -> tuple[Cron, datetime]:
+    after = draw(leap_edges())
+    return draw(crons(near_year=min(after.year, 2189))), after
+
+
+@PROPERTY_SETTINGS
+@given(case=crons_near_leap_days())
+def test_cron_next_fire_matches_brute_force_around_leap_days(case: tuple[Cron, datetime]) -> None:
+    cron, after = case
+    found = next_fire(parse_schedule(cron.text), after, anchor=after)
+    horizon_end = after + HORIZON
+    expected = brute_force_utc(cron, after, horizon_end)
+    if expected is None:
+        assert found is None or found > horizon_end
+    else:
+        assert found == expected
+
+
+@settings(PROPERTY_SETTINGS, max_examples=100)
+@given(
+    day=st.sampled_from(["29", "L", "LW", "28W", "29W", "1W"]),
+    year=st.sampled_from(LEAP_EDGE_YEARS),
+)
+def test_february_days_in_leap_and_common_years(day: str, year: int) -> None:
+    schedule = parse_schedule(f"cron(0 0 {day} 2 ? {year})")
+    fire = next_fire(schedule, datetime(year, 1, 1, tzinfo=UTC), anchor=ANCHOR)
+    february = [date(year, 2, 1) + timedelta(days=n) for n in range(29)]
+    february = [d for d in february if d.month == 2]
+    workdays = [d for d in february if is_workday(d)]
+
+    def nearest(n: int) -> date | None:
+        if n > len(february):
+            return None
+        return min(workdays, key=lambda d: (abs(d.day - n), d.day))
+
+    expected = {
+        "29": next((d for d in february if d.day == 29), None),
+        "L": february[-1],
+        "LW": workdays[-1],
+        "28W": nearest(28),
+        "29W": nearest(29),
+        "1W": nearest(1),
+    }[day]
+    assert (fire.date() if fire else None) == expected
+
+
+ANCHOR = datetime(1990, 1, 1, tzinfo=UTC)
+UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+@st.composite
+def rates(draw: st.DrawFn) -> tuple[str, int]:
+    """A valid rate() text and its period in seconds."""
+    unit = draw(st.sampled_from(sorted(UNIT_SECONDS)))
+    value = draw(st.integers(1, 400))
+    text = f"rate({value} {unit}{'s' if value != 1 else ''})"
+    return text, value * UNIT_SECONDS[unit]
+
+
+@PROPERTY_SETTINGS
+@given(
+    rate=rates(),
+    anchor=instants,
+    periods_later=st.integers(-3, 500),
+    nudge=st.integers(0, 10**6 - 1),
+)
+def test_rate_next_fire_matches_counting_periods(
+    rate: tuple[str, int], anchor: datetime, periods_later: int, nudge: int
+) -> None:
+    text, period = rate
+    after = anchor + timedelta(seconds=periods_later * period, microseconds=nudge)
+    fire = anchor
+    while fire <= after:  # walk the periods one by one from the anchor
+        fire += timedelta(seconds=period)
+    assert next_fire(parse_schedule(text), after, anchor=anchor) == fire
