@@ -50,8 +50,18 @@ def add_global_connection_options(parser: argparse.ArgumentParser) -> None:
 
     Their own names keep a sub-command's defaults (None) from hiding them.
     """
-    parser.add_argument("--endpoint", dest="global_endpoint", metavar="URL", help="busway URL")
-    parser.add_argument("--region", dest="global_region", help="region")
+    parser.add_argument(
+        "--endpoint",
+        dest="global_endpoint",
+        metavar="URL",
+        help=f"busway URL (default: $BUSWAY_ENDPOINT, else {DEFAULT_ENDPOINT})",
+    )
+    parser.add_argument(
+        "--region",
+        dest="global_region",
+        metavar="REGION",
+        help=f"region (default: $AWS_REGION, else {DEFAULT_REGION})",
+    )
 
 
 def connection_options() -> argparse.ArgumentParser:

@@ -115,7 +115,9 @@ class ScheduleFiring:
     def scheduled(self, schedule: Schedule) -> None:
         self._targets[schedule.arn] = delivery_target(schedule)
         self._retired.pop(schedule.arn, None)
-        self._plan(schedule, after=self._clock.now() - _EPSILON)
+        # From the change itself, not from now: the write took time, and a rate without a
+        # StartDate starts at its creation ("starts immediately").
+        self._plan(schedule, after=schedule.modified_at - _EPSILON)
         self._changed.set()
 
     def unscheduled(self, arns: Sequence[str]) -> None:

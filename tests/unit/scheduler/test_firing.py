@@ -10,7 +10,12 @@ from datetime import UTC, datetime, timedelta
 from busway.clock import FakeClock
 from busway.model import RetryPolicy
 from busway.service.schedules_firing import RandomSource, ScheduleFiring
-from busway.store.schedules import EventBridgeTarget, ScheduleState, ScheduleTarget
+from busway.store.schedules import (
+    EventBridgeTarget,
+    Schedule,
+    ScheduleState,
+    ScheduleTarget,
+)
 from busway.store.sqlite import SqliteStore
 from busway.store.sqlite.schedules import SqliteScheduleStore
 from tests.unit.scheduler.support import QUEUE, ROLE, SCOPE, FixedRandom, make_rig, run, spec
@@ -33,6 +38,23 @@ def test_a_rate_starts_at_creation_and_repeats() -> None:
         # Each fired at its tick: the FakeClock stood there when the fire was written.
         assert [e.ingested_at for e in events] == [e.time for e in events]
         assert rig.wakes == [e.time for e in events]
+
+    run(body)
+
+
+def test_a_rate_starts_at_creation_even_when_storing_it_took_time() -> None:
+    async def body() -> None:
+        rig = make_rig(T0)
+        create = rig.store.create_schedule
+
+        async def slow_create(schedule: Schedule) -> bool:
+            rig.clock.advance(timedelta(milliseconds=20))
+            return await create(schedule)
+
+        rig.store.create_schedule = slow_create  # type: ignore[method-assign]
+        await rig.service.create_schedule(SCOPE, spec(expression="rate(5 minutes)"))
+        await rig.run_until(T0 + timedelta(minutes=1))
+        assert [e.time for e in await rig.events()] == [T0]
 
     run(body)
 
