@@ -17,6 +17,7 @@ from busway.clock import Clock
 from busway.errors import ResourceNotFound, ServiceError, ValidationError
 from busway.model import Scope
 from busway.schedule import InvalidSchedule, parse_scheduler_expression
+from busway.service.idempotency import RecentTokens
 from busway.service.paging import DEFAULT_PAGE_SIZE, Page, decode_token, page_of
 from busway.service.schedules_invocation import check_input
 from busway.store.schedules import (
@@ -103,9 +104,18 @@ class ScheduleService:
         self._max_schedules = max_schedules
         self._max_groups = max_groups
         self._default_known: set[Scope] = set()
+        self._tokens = RecentTokens()
 
     # --- schedule groups -------------------------------------------------------------------------
-    async def create_group(self, scope: Scope, name: str, tags: Mapping[str, str]) -> str:
+    async def create_group(
+        self,
+        scope: Scope,
+        name: str,
+        tags: Mapping[str, str],
+        *,
+        client_token: str | None = None,
+    ) -> str:
+        call = ("CreateScheduleGroup", scope, name, client_token)
         await self._ensure_default_group(scope)
         if await self._store.count_groups(scope) >= self._max_groups:
             raise ServiceQuotaExceeded(
@@ -115,8 +125,11 @@ class ScheduleService:
         now = self._clock.now()
         group = ScheduleGroup(scope, name, group_arn(scope, name), now, now)
         if not await self._store.create_group(group):
+            if client_token is not None and self._tokens.seen(call):
+                return group.arn  # a retry of the call that created it
             raise Conflict(f"Schedule group {name} already exists.")
         await self._store.tag(group.arn, tags)
+        self._tokens.remember(call)
         return group.arn
 
     async def get_group(self, scope: Scope, name: str) -> ScheduleGroup:
@@ -126,11 +139,20 @@ class ScheduleService:
             raise _group_not_found(name)
         return group
 
-    async def delete_group(self, scope: Scope, name: str) -> None:
+    async def delete_group(
+        self, scope: Scope, name: str, *, client_token: str | None = None
+    ) -> None:
         if name == DEFAULT_GROUP:
             raise ValidationError("The default schedule group cannot be deleted.")
-        await self.get_group(scope, name)
+        call = ("DeleteScheduleGroup", scope, name, client_token)
+        try:
+            await self.get_group(scope, name)
+        except ResourceNotFound:
+            if client_token is not None and self._tokens.seen(call):
+                return  # a retry of the call that deleted it
+            raise
         deleted = await self._store.delete_group(scope, name)
+        self._tokens.remember(call)
         if self.listener is not None:
             self.listener.unscheduled(deleted)
 
@@ -167,7 +189,10 @@ class ScheduleService:
         return await self.get_group(scope, arn.removeprefix(prefix))
 
     # --- schedules -------------------------------------------------------------------------------
-    async def create_schedule(self, scope: Scope, spec: ScheduleSpec) -> str:
+    async def create_schedule(
+        self, scope: Scope, spec: ScheduleSpec, *, client_token: str | None = None
+    ) -> str:
+        call = ("CreateSchedule", scope, spec.group_name, spec.name, client_token)
         await self._ensure_default_group(scope)
         _check(spec)
         if await self._store.count_schedules(scope) >= self._max_schedules:
@@ -182,7 +207,10 @@ class ScheduleService:
         except ResourceNotFound:
             raise _group_not_found(spec.group_name) from None
         if not created:
+            if client_token is not None and self._tokens.seen(call):
+                return schedule.arn  # a retry of the call that created it
             raise Conflict(f"Schedule {spec.name} already exists.")
+        self._tokens.remember(call)
         self._tell(schedule)
         return schedule.arn
 
@@ -206,9 +234,18 @@ class ScheduleService:
             raise _schedule_not_found(name)
         return schedule
 
-    async def delete_schedule(self, scope: Scope, group: str, name: str) -> None:
-        schedule = await self.get_schedule(scope, group, name)
+    async def delete_schedule(
+        self, scope: Scope, group: str, name: str, *, client_token: str | None = None
+    ) -> None:
+        call = ("DeleteSchedule", scope, group, name, client_token)
+        try:
+            schedule = await self.get_schedule(scope, group, name)
+        except ResourceNotFound:
+            if client_token is not None and self._tokens.seen(call):
+                return  # a retry of the call that deleted it
+            raise
         await self._store.delete_schedule(scope, group, name)
+        self._tokens.remember(call)
         if self.listener is not None:
             self.listener.unscheduled([schedule.arn])
 

@@ -138,6 +138,29 @@ def test_schedule_lifecycle(scheduler: Any, sqs: Any, unique: str) -> None:
     assert error_of(raised)[:2] == ("ResourceNotFoundException", 404)
 
 
+def test_a_retry_with_the_same_client_token_is_answered_like_the_first_call(
+    scheduler: Any, sqs: Any, unique: str
+) -> None:
+    _, queue_arn = make_queue(sqs, unique)
+    create = {
+        "Name": unique,
+        "ScheduleExpression": "rate(1 day)",
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": target(queue_arn),
+        "ClientToken": f"{unique}-create",
+    }
+    arn = scheduler.create_schedule(**create)["ScheduleArn"]
+    assert scheduler.create_schedule(**create)["ScheduleArn"] == arn
+    with pytest.raises(ClientError) as raised:
+        scheduler.create_schedule(**{**create, "ClientToken": f"{unique}-other"})
+    assert error_of(raised)[:2] == ("ConflictException", 409)
+    scheduler.delete_schedule(Name=unique, ClientToken=f"{unique}-delete")
+    scheduler.delete_schedule(Name=unique, ClientToken=f"{unique}-delete")
+    with pytest.raises(ClientError) as raised:
+        scheduler.delete_schedule(Name=unique)
+    assert error_of(raised)[:2] == ("ResourceNotFoundException", 404)
+
+
 def test_list_schedules_pages_and_filters(scheduler: Any, sqs: Any, unique: str) -> None:
     _, queue_arn = make_queue(sqs, unique)
     scheduler.create_schedule_group(Name=unique)

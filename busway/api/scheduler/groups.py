@@ -28,9 +28,9 @@ def group_routes(service: ScheduleService) -> list[Route]:
     async def create(call: Call) -> dict[str, Any]:
         name = _read_group_label(call, call.body)
         tags = _read_tags(call.body, required=False)
-        call.body.string("ClientToken", min_len=1, max_len=64, pattern=CLIENT_TOKEN)
+        token = call.body.string("ClientToken", min_len=1, max_len=64, pattern=CLIENT_TOKEN)
         call.body.check()
-        arn = await service.create_group(call.scope, required(name), tags or {})
+        arn = await service.create_group(call.scope, required(name), tags or {}, client_token=token)
         return {"ScheduleGroupArn": arn}
 
     async def get(call: Call) -> dict[str, Any]:
@@ -41,9 +41,9 @@ def group_routes(service: ScheduleService) -> list[Route]:
     async def delete(call: Call) -> dict[str, Any]:
         query = _query(call)
         name = _read_group_label(call, query)
-        query.string("clientToken", min_len=1, max_len=64, pattern=CLIENT_TOKEN)
+        token = query.string("clientToken", min_len=1, max_len=64, pattern=CLIENT_TOKEN)
         query.check()
-        await service.delete_group(call.scope, required(name))
+        await service.delete_group(call.scope, required(name), client_token=token)
         return {}
 
     async def list_(call: Call) -> dict[str, Any]:

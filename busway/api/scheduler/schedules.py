@@ -51,7 +51,9 @@ _OTHER_PARAMETERS: Final = (
 
 def schedule_routes(service: ScheduleService) -> list[Route]:
     async def create(call: Call) -> dict[str, Any]:
-        arn = await service.create_schedule(call.scope, _read_spec(call))
+        spec = _read_spec(call)
+        token = call.body.string("ClientToken")
+        arn = await service.create_schedule(call.scope, spec, client_token=token)
         return {"ScheduleArn": arn}
 
     async def update(call: Call) -> dict[str, Any]:
@@ -64,7 +66,8 @@ def schedule_routes(service: ScheduleService) -> list[Route]:
 
     async def delete(call: Call) -> dict[str, Any]:
         name, group = _read_address(call, client_token=True)
-        await service.delete_schedule(call.scope, group, name)
+        token = call.query_value("clientToken")
+        await service.delete_schedule(call.scope, group, name, client_token=token)
         return {}
 
     async def list_(call: Call) -> dict[str, Any]:

@@ -204,3 +204,28 @@ def test_quotas_answer_service_quota_exceeded() -> None:
             await service.create_schedule(SCOPE, spec("c"))
 
     run(body)
+
+
+def test_a_retried_call_with_its_client_token_answers_as_the_first_did() -> None:
+    async def body() -> None:
+        service = make_rig(T0).service
+        arn = await service.create_schedule(SCOPE, spec(), client_token="t1")
+        assert await service.create_schedule(SCOPE, spec(), client_token="t1") == arn
+        with pytest.raises(Conflict):
+            await service.create_schedule(SCOPE, spec(), client_token="t2")
+        with pytest.raises(Conflict):
+            await service.create_schedule(SCOPE, spec())
+        await service.delete_schedule(SCOPE, "default", "s", client_token="d1")
+        await service.delete_schedule(SCOPE, "default", "s", client_token="d1")
+        with pytest.raises(ResourceNotFound):
+            await service.delete_schedule(SCOPE, "default", "s", client_token="d2")
+        group = await service.create_group(SCOPE, "g", {}, client_token="g1")
+        assert await service.create_group(SCOPE, "g", {}, client_token="g1") == group
+        with pytest.raises(Conflict):
+            await service.create_group(SCOPE, "g", {}, client_token="g2")
+        await service.delete_group(SCOPE, "g", client_token="g3")
+        await service.delete_group(SCOPE, "g", client_token="g3")
+        with pytest.raises(ResourceNotFound):
+            await service.delete_group(SCOPE, "g")
+
+    run(body)
