@@ -134,7 +134,11 @@ class Node:
         for kind, target in self.targets.items():  # fills in schedules' attempt numbers
             self.targets[kind] = ScheduledAttempts(target)
         self.rule_schedules = RuleScheduleService(
-            self.store, self.routing, self.clock, dispatch=self.dispatcher
+            self.store,
+            self.routing,
+            self.clock,
+            dispatch=self.dispatcher,
+            telemetry=self.telemetry or NO_TELEMETRY,
         )
         self._background: list[asyncio.Task[None]] = []
         self.activity = ActivityService(self.store, self.services.buses)

@@ -30,6 +30,7 @@ from busway import jsontext
 from busway.clock import Clock
 from busway.ids import Uuids
 from busway.model import Delivery, Event, IngestRecord, Rule
+from busway.observability.telemetry import NO_TELEMETRY, IngestTelemetry
 from busway.schedule import InvalidSchedule, Schedule, next_fire, parse_schedule
 from busway.service.ingest import DeliveryHandoff, service_envelope
 from busway.service.routing import RoutingTable, RuleChange
@@ -92,7 +93,9 @@ class RuleScheduleService:
         *,
         dispatch: DeliveryHandoff | None = None,
         id_factory: Callable[[datetime], str] | None = None,
+        telemetry: IngestTelemetry = NO_TELEMETRY,
     ) -> None:
+        self._telemetry = telemetry  # a fired tick counts as its rule triggered
         self._store = store
         self._routing = routing
         self._clock = clock
@@ -247,14 +250,13 @@ class RuleScheduleService:
             Delivery(event_id, rule.arn, target.id, now)
             for target in self._routing.rule_targets(rule)
         )
+        record = IngestRecord(event, deliveries)
         stored = await self._store.append_scheduled_event(
-            rule.arn,
-            tick,
-            IngestRecord(event, deliveries),
-            forget_before=tick - FIRE_RECORD_RETENTION,
+            rule.arn, tick, record, forget_before=tick - FIRE_RECORD_RETENTION
         )
         if not stored:
             return 0
+        self._telemetry.routed([record])
         if deliveries and self._dispatch is not None:
             self._dispatch.wake()
         return 1

@@ -502,3 +502,27 @@ def test_rules_put_after_the_first_read_are_followed_without_reading_every_rule(
         assert reads == 1
 
     run(store, body)
+
+
+def test_a_fired_tick_is_reported_to_telemetry_as_routed(store: Store) -> None:
+    class Routed:
+        def __init__(self) -> None:
+            self.records: list[IngestRecord] = []
+
+        def put_events(self, entries: int, failed_entries: int) -> None:
+            raise AssertionError("a tick is no PutEvents request")
+
+        def routed(self, records: Sequence[IngestRecord]) -> None:
+            self.records.extend(records)
+
+    async def body(rig: Rig) -> None:
+        telemetry = Routed()
+        rig.service = RuleScheduleService(
+            rig.store, rig.routing, rig.clock, id_factory=rig.ids, telemetry=telemetry
+        )
+        arn = await rig.rule("every-minute", "cron(* * * * ? *)", "t1")
+        assert await rig.fire_at(utc(2024, 5, 1, 11, 59)) == 1
+        [record] = telemetry.records
+        assert [(d.rule_arn, d.target_id) for d in record.deliveries] == [(arn, "t1")]
+
+    run(store, body)
