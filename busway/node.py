@@ -14,6 +14,7 @@ import uvicorn
 from busway.api.app import App, Mount
 from busway.api.busway_ops import busway_api
 from busway.api.events import events_api
+from busway.api.http_protocol import CoalescingHttpProtocol
 from busway.api.logs import logs_api
 from busway.api.scheduler import scheduler_mounts
 from busway.api.sqs import sqs_api
@@ -245,7 +246,7 @@ def run(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        http=CoalescingHttpProtocol,  # uvicorn's httptools protocol, one write per response
         lifespan="on",
         access_log=False,  # busway.access logs each request (busway.observability.access)
         log_level=settings.log_level.lower(),

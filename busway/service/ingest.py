@@ -186,14 +186,27 @@ class IngestService:
             if dispatch is not None and count:
                 dispatch.wake()
             return
+        handed_off = given_back = False
+
+        def hand_off(claimed: list[ClaimedDelivery]) -> None:
+            # Committed, its sync perhaps still under way: delivering need not wait for the
+            # disk, only the answer to the caller does (a power cut before the sync may then
+            # cost an event that was delivered but never acknowledged, which the caller sends
+            # again: at least once).
+            nonlocal handed_off
+            if not given_back:
+                handed_off = True
+                dispatch.accept(claimed)
+
         try:
-            claimed = await self._store.append_claimed_events(records, lease_end)
+            await self._store.append_claimed_events(records, lease_end, on_commit=hand_off)
         except BaseException:
             # Cancelled too: the commit may still happen, and then its claims come back when
             # their lease ends (or at the next start). Late, not lost.
-            dispatch.unreserve(count)
+            if not handed_off:
+                given_back = True
+                dispatch.unreserve(count)
             raise
-        dispatch.accept(claimed)
 
     def _check(self, entry: EntryInput) -> _Checked | EntryResult:
         """Source, detail type and parsed detail of a valid entry, else the failure AWS reports.

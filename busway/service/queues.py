@@ -32,6 +32,7 @@ from busway.service.queue_errors import (
 from busway.service.queue_messages import Received, SendRequest, SendResult, check_send
 from busway.service.queue_names import check_queue_name, queue_arn, split_queue_arn
 from busway.service.queue_receipts import parse_receipt_handle, receipt_handle
+from busway.service.queue_sends import SendCoalescer
 from busway.service.queue_waiters import QueueWaiters
 from busway.store.queues import (
     MessageAttribute,
@@ -81,6 +82,8 @@ class QueueService:
         self._ids = ids or Uuids()
         self._waiters = QueueWaiters(max_waiters=max_waiters)
         self._known: dict[tuple[Scope, str], Queue] = {}
+        # Deliveries send one message each, many at a time: one store write per queue and turn.
+        self._target_sends = SendCoalescer(self._send_as_owner)
 
     def close(self) -> None:
         """Answer every long poll now, and every later one at once (node shutdown)."""
@@ -318,7 +321,12 @@ class QueueService:
             group_id=message_group_id,
             deduplication_id=deduplication_id,
         )
-        await self.send(scope, name, request, sender_id=scope.account)
+        await self._target_sends.send(scope, name, request)
+
+    async def _send_as_owner(
+        self, scope: Scope, name: str, requests: Sequence[SendRequest]
+    ) -> list[SendResult | QueueError]:
+        return await self.send_batch(scope, name, requests, sender_id=scope.account)
 
     # --- receiving -------------------------------------------------------------------------------
     async def receive(self, scope: Scope, name: str, options: ReceiveOptions) -> list[Received]:

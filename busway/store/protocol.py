@@ -23,7 +23,7 @@ Conventions:
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -221,11 +221,20 @@ class Store(Protocol):
         ...
 
     async def append_claimed_events(
-        self, records: Sequence[IngestRecord], lease_until: datetime
+        self,
+        records: Sequence[IngestRecord],
+        lease_until: datetime,
+        *,
+        on_commit: Callable[[list[ClaimedDelivery]], None] | None = None,
     ) -> list[ClaimedDelivery]:
         """``append_events``, with the deliveries stored already claimed until ``lease_until``,
         exactly as ``claim_deliveries`` leaves them (so ``release_claims`` and lease expiry cover
-        them; their ``due_at`` is ignored); they are returned in record order."""
+        them; their ``due_at`` is ignored); they are returned in record order.
+
+        ``on_commit`` gets the same claims as soon as they are committed: before this returns,
+        and possibly before the commit is durable (on its way to disk, safe from a crash of the
+        process), so that delivering them need not wait for the disk. Only returning
+        acknowledges the events as durable."""
         ...
 
     async def get_event(self, event_id: str) -> Event | None: ...

@@ -232,6 +232,19 @@ def test_a_claimed_append_of_no_deliveries_claims_nothing(store: Store) -> None:
     run(store, body)
 
 
+def test_on_commit_gets_the_claims_before_the_append_returns(store: Store) -> None:
+    async def body() -> None:
+        seen: list[list[ClaimedDelivery]] = []
+        records = [record("e1", (R1, "t1")), record("e2", (R1, "t2"), (R2, "t1"))]
+        claimed = await store.append_claimed_events(records, T0 + LEASE, on_commit=seen.append)
+        assert seen == [claimed]
+        assert _keys(claimed) == [("e1", R1, "t1"), ("e2", R1, "t2"), ("e2", R2, "t1")]
+        await store.append_claimed_events([], T0 + LEASE, on_commit=seen.append)
+        assert seen[1:] == [[]]
+
+    run(store, body)
+
+
 def test_a_claimed_append_returns_its_deliveries_claimed_in_record_order(store: Store) -> None:
     async def body() -> None:
         records = [record("e1", (R1, "t1"), (R2, "t1")), record("e0"), record("e2", (R1, "t2"))]

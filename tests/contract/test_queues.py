@@ -126,6 +126,27 @@ def test_messages_are_received_in_order_and_hidden(queue_store: Callable[[Body],
     queue_store(body)
 
 
+def test_batches_continue_the_sequence_in_order(queue_store: Callable[[Body], None]) -> None:
+    async def body(store: QueueStore) -> None:
+        await store.create_queue(queue("q"))
+        await store.create_queue(queue("other"))
+        await store.send(SCOPE, "other", [Outgoing(message("o1"))], dedup_since=T0)
+        first = await store.send(SCOPE, "q", [Outgoing(message("m1"))], dedup_since=T0)
+        batch = [Outgoing(message(f"m{n}")) for n in range(2, 6)]
+        sent = await store.send(SCOPE, "q", batch, dedup_since=T0)
+        after = await store.send(SCOPE, "q", [Outgoing(message("m6"))], dedup_since=T0)
+        assert first is not None
+        assert sent is not None
+        assert after is not None
+        assert [(s.message_id, s.seq) for s in [*first, *sent, *after]] == [
+            (f"m{n}", n) for n in range(1, 7)
+        ]
+        taken = await store.receive(SCOPE, "q", receive())
+        assert [m.id for m in taken] == [f"m{n}" for n in range(1, 7)]
+
+    queue_store(body)
+
+
 def test_visibility_delete_and_purge(queue_store: Callable[[Body], None]) -> None:
     async def body(store: QueueStore) -> None:
         await store.create_queue(queue("q"))

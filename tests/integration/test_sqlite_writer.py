@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import pathlib
 import sqlite3
+import threading
 import time
 from contextlib import closing
 
@@ -20,27 +22,69 @@ def _level(connection: sqlite3.Connection) -> int:
     return level
 
 
-def test_a_write_commits_at_the_database_level_unless_it_need_not_be_durable(
-    tmp_path: pathlib.Path,
+def test_at_full_every_commit_is_normal_and_durable_writes_wait_for_the_wal_sync(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def scenario() -> tuple[int, int, int, int]:
-        database = SqliteDatabase(tmp_path / "busway.db", synchronous="FULL")
+    """FULL's sync moves out of COMMIT to just after it: a durable write returns only after
+    the WAL file was synced; its on_commit runs as soon as it is committed."""
+    synced: list[str] = []
+    gate = threading.Event()
+    gate.set()
+    real_sync = os.fdatasync
+
+    def fdatasync(descriptor: int) -> None:
+        assert gate.wait(WAIT_S)
+        synced.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        real_sync(descriptor)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    path = tmp_path / "busway.db"
+
+    async def scenario() -> None:
+        database = SqliteDatabase(path, synchronous="FULL")
         await database.open()
         try:
-            relaxed = await database.write(_level, durable=False)
-            durable = await database.write(_level)
-            # Sharing a batch with a durable write, a relaxed one is committed durably too.
-            together = await asyncio.gather(database.write(_level), database.write(_level))
-            mixed = await asyncio.gather(
-                database.write(_level, durable=False), database.write(_level)
-            )
-            return relaxed, durable, min(together), mixed[1]
+            await database.write(lambda c: c.execute("CREATE TABLE t (n INTEGER)"))
+            assert synced == [f"{path}-wal"]
+            gate.clear()
+            committed: list[int] = []
+
+            def insert(connection: sqlite3.Connection) -> int:
+                connection.execute("INSERT INTO t VALUES (1)")
+                return _level(connection)
+
+            write = asyncio.ensure_future(database.write(insert, on_commit=committed.append))
+            for _ in range(int(WAIT_S / 0.01)):
+                if committed:
+                    break
+                await asyncio.sleep(0.01)
+            assert committed == [1]  # committed at NORMAL, the sync still to come
+            count = await database.read(lambda c: c.execute("SELECT count(*) FROM t").fetchone())
+            assert count == (1,)
+            assert not write.done()
+            gate.set()
+            assert await write == 1
+            assert len(synced) == 2
+            # A relaxed write needs no sync.
+            assert await database.write(_level, durable=False) == 1
+            assert len(synced) == 2
+        finally:
+            gate.set()
+            await database.close()
+
+    asyncio.run(scenario())
+
+
+def test_at_extra_commits_sync_themselves(tmp_path: pathlib.Path) -> None:
+    async def scenario() -> list[int]:
+        database = SqliteDatabase(tmp_path / "busway.db", synchronous="EXTRA")
+        await database.open()
+        try:
+            return [await database.write(_level), await database.write(_level, durable=False)]
         finally:
             await database.close()
 
-    relaxed, durable, together, mixed_durable = asyncio.run(scenario())
-    assert relaxed == 1  # NORMAL: survives a crash of the process, not a power cut
-    assert durable == together == mixed_durable == 2  # FULL
+    assert asyncio.run(scenario()) == [3, 1]
 
 
 @pytest.mark.parametrize(("level", "number"), [("NORMAL", 1), ("OFF", 0)])
@@ -67,9 +111,11 @@ def test_relaxed_writes_survive_closing_and_reopening(tmp_path: pathlib.Path) ->
         try:
             await database.write(lambda c: c.execute("CREATE TABLE t (n INTEGER)"))
             for n in range(50):
-                await database.write(
-                    lambda c, n=n: c.execute("INSERT INTO t VALUES (?)", (n,)), durable=n % 2 == 0
-                )
+
+                def insert(c: sqlite3.Connection, n: int = n) -> None:
+                    c.execute("INSERT INTO t VALUES (?)", (n,))
+
+                await database.write(insert, durable=n % 2 == 0)
         finally:
             await database.close()
 

@@ -202,9 +202,16 @@ class MemoryStore:
         self._append(records, None)
 
     async def append_claimed_events(
-        self, records: Sequence[IngestRecord], lease_until: datetime
+        self,
+        records: Sequence[IngestRecord],
+        lease_until: datetime,
+        *,
+        on_commit: Callable[[list[ClaimedDelivery]], None] | None = None,
     ) -> list[ClaimedDelivery]:
-        return self._append(records, _utc(lease_until))
+        claimed = self._append(records, _utc(lease_until))
+        if on_commit is not None:
+            on_commit(claimed)
+        return claimed
 
     def _append(
         self, records: Sequence[IngestRecord], lease: datetime | None

@@ -68,6 +68,7 @@ class SqliteDatabase:
             max_pending=self._max_pending,
             max_batch=self._max_batch,
             relaxed_synchronous="NORMAL",
+            wal_path=self.path.with_name(self.path.name + "-wal"),
         )
         self._writer.start()
         self._checkpointer = Checkpointer(self._connect_checkpointer)
@@ -93,13 +94,20 @@ class SqliteDatabase:
         if connection is not None:
             connection.close()
 
-    async def write(self, work: Work[T], *, durable: bool = True) -> T:
+    async def write(
+        self,
+        work: Work[T],
+        *,
+        durable: bool = True,
+        on_commit: Callable[[T], None] | None = None,
+    ) -> T:
         """Run ``work`` on the writer connection inside a (shared) transaction. With
         ``durable=False`` the write survives a crash of the process but may be lost to a power
-        cut (``GroupCommitWriter``), for writes whose loss only repeats work."""
+        cut (``GroupCommitWriter``), for writes whose loss only repeats work. ``on_commit`` is
+        called with the result once committed, possibly before the write is durable."""
         if self._writer is None:
             raise RuntimeError("the database is not open")
-        return await self._writer.submit(work, durable=durable)
+        return await self._writer.submit(work, durable=durable, on_commit=on_commit)
 
     async def read(self, read: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``read`` on an idle read-only connection, off the event loop."""

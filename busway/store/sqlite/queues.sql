@@ -37,6 +37,10 @@ DELETE FROM queues WHERE account = :account AND region = :region AND name = :nam
 -- name: next_seq
 UPDATE queues SET last_seq = last_seq + 1 WHERE id = :queue_id RETURNING last_seq;
 
+-- name: next_seqs
+-- Takes :count sequence numbers at once: the last of them is returned.
+UPDATE queues SET last_seq = last_seq + :count WHERE id = :queue_id RETURNING last_seq;
+
 -- name: forget_dedup
 DELETE FROM queue_dedup WHERE queue_id = :queue_id AND at < :since;
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pathlib
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -197,14 +197,30 @@ class SqliteStore:
             await self._write(lambda connection: _append(connection, events, deliveries))
 
     async def append_claimed_events(
-        self, records: Sequence[IngestRecord], lease_until: datetime
+        self,
+        records: Sequence[IngestRecord],
+        lease_until: datetime,
+        *,
+        on_commit: Callable[[list[ClaimedDelivery]], None] | None = None,
     ) -> list[ClaimedDelivery]:
         if not records:
+            if on_commit is not None:
+                on_commit([])
             return []
         lease = rows.to_micros(lease_until)
         events, deliveries = _ingest_rows(records, lease)
-        first_id = await self._write(lambda connection: _append(connection, events, deliveries))
-        return _handed_off(records, first_id, rows.from_micros(lease))
+        claimed: list[ClaimedDelivery] = []
+
+        def committed(first_id: int) -> None:
+            claimed.extend(_handed_off(records, first_id, rows.from_micros(lease)))
+            if on_commit is not None:
+                on_commit(claimed)
+
+        # ``committed`` runs before the write returns: the claims are known by then.
+        await self.database.write(
+            lambda connection: _append(connection, events, deliveries), on_commit=committed
+        )
+        return claimed
 
     async def get_event(self, event_id: str) -> Event | None:
         found = await self._read(_Q["get_event"], {"id": event_id})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -38,12 +38,16 @@ class ClaimSpy(MemoryStore):
         return claimed
 
     async def append_claimed_events(
-        self, records: Sequence[IngestRecord], lease_until: datetime
+        self,
+        records: Sequence[IngestRecord],
+        lease_until: datetime,
+        *,
+        on_commit: Callable[[list[ClaimedDelivery]], None] | None = None,
     ) -> list[ClaimedDelivery]:
         self.append_started = True
         if self.appending is not None:
             await self.appending.wait()
-        return await super().append_claimed_events(records, lease_until)
+        return await super().append_claimed_events(records, lease_until, on_commit=on_commit)
 
 
 def _rig(target: RecordingTarget | None = None, *, concurrency: int = 128) -> Rig:

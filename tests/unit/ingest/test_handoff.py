@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import pytest
@@ -42,7 +42,11 @@ class FakeDispatch:
 
 class FailingStore(MemoryStore):
     async def append_claimed_events(
-        self, records: Sequence[IngestRecord], lease_until: datetime
+        self,
+        records: Sequence[IngestRecord],
+        lease_until: datetime,
+        *,
+        on_commit: Callable[[list[ClaimedDelivery]], None] | None = None,
     ) -> list[ClaimedDelivery]:
         raise OSError("disk full")
 
@@ -115,3 +119,90 @@ def test_the_dispatcher_is_not_told_when_no_delivery_was_stored() -> None:
     _put(service, entry(source="other.app"))  # stored, but no rule matches
     assert harness.count() == 1
     assert dispatch.calls == []
+
+
+class SlowSyncStore(MemoryStore):
+    """Commits at once but acknowledges durability only when ``synced`` is set."""
+
+    def __init__(self, *, fail_sync: bool = False) -> None:
+        super().__init__()
+        self.synced = asyncio.Event()
+        self.fail_sync = fail_sync
+
+    async def append_claimed_events(
+        self,
+        records: Sequence[IngestRecord],
+        lease_until: datetime,
+        *,
+        on_commit: Callable[[list[ClaimedDelivery]], None] | None = None,
+    ) -> list[ClaimedDelivery]:
+        claimed = await super().append_claimed_events(records, lease_until, on_commit=on_commit)
+        await self.synced.wait()
+        if self.fail_sync:
+            raise OSError("sync failed")
+        return claimed
+
+
+def test_deliveries_are_handed_over_at_commit_while_the_answer_waits_for_the_sync() -> None:
+    store = SlowSyncStore()
+    harness, dispatch = Harness(store=store), FakeDispatch()
+    service = _service(harness, dispatch)
+
+    async def scenario() -> None:
+        put = asyncio.ensure_future(service.put_events(SCOPE, [entry()]))
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert dispatch.calls == [("reserve", 2), ("accept", 2)]
+        assert not put.done()  # not acknowledged before it is durable
+        store.synced.set()
+        assert len(await put) == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_sync_after_the_hand_over_keeps_the_reservation_handed_over() -> None:
+    store = SlowSyncStore(fail_sync=True)
+    store.synced.set()
+    harness, dispatch = Harness(store=store), FakeDispatch()
+    service = _service(harness, dispatch)
+    with pytest.raises(OSError, match="sync failed"):
+        _put(service, entry())
+    # The deliveries are with the dispatcher already: giving their room back would count twice.
+    assert dispatch.calls == [("reserve", 2), ("accept", 2)]
+
+
+class LateCommitStore(MemoryStore):
+    """The caller gives up before the commit; the commit (and its on_commit) comes later."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.late: list[Callable[[], None]] = []
+
+    async def append_claimed_events(
+        self,
+        records: Sequence[IngestRecord],
+        lease_until: datetime,
+        *,
+        on_commit: Callable[[list[ClaimedDelivery]], None] | None = None,
+    ) -> list[ClaimedDelivery]:
+        assert on_commit is not None
+        self.late.append(lambda: on_commit([]))
+        await asyncio.Event().wait()  # cancelled here
+        raise AssertionError
+
+
+def test_a_commit_after_the_caller_gave_up_is_not_handed_over() -> None:
+    store = LateCommitStore()
+    harness, dispatch = Harness(store=store), FakeDispatch()
+    service = _service(harness, dispatch)
+
+    async def scenario() -> None:
+        put = asyncio.ensure_future(service.put_events(SCOPE, [entry()]))
+        await asyncio.sleep(0)
+        put.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await put
+        store.late[0]()  # its claims come back when their lease ends instead
+
+    asyncio.run(scenario())
+    assert dispatch.calls == [("reserve", 2), ("unreserve", 2)]
