@@ -39,6 +39,7 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/patterns.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/delivery.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
