@@ -42,7 +42,9 @@ class FieldCheck:
     def holds(self, leaves: Leaves) -> bool:
         """The plain check, ignoring array consistency: some leaf at the path is accepted, or
         there is none and absence is enough."""
-        found = leaves[self.path]  # ``Leaves`` reads a missing path as empty (or lazily)
+        found = leaves.get(self.path)
+        if found is None:
+            found = leaves.read(self.path)  # as empty, or lazily
         if not found:
             return self.absent_ok
         accepts = self.accepts

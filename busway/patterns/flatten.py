@@ -12,14 +12,15 @@ continues below it). The index goes further and reads one path at a time (``Lazy
 paths it looks candidates up by for every event, any other path only when a gate or a candidate
 first asks for it. ``wanted_tree`` turns a path into one table per object level, keyed by the
 event keys that lead towards it (a key written with dots, such as ``"a.b"``, included), kept
-as nested tuples of steps, so reading it probes a key or two per object. There an array is
-identified by the id of its list object, so paths read separately agree on which array is
-which.
+as nested tuples of steps, so reading it probes a key or two per object; ``path_reader``
+turns those steps into straight-line code for the path, down to the first array. There an
+array is identified by the id of its list object, so paths read separately agree on which
+array is which.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = [
@@ -47,6 +48,10 @@ class Leaves(dict[str, list[Leaf]]):
     __slots__ = ()
 
     def __missing__(self, path: str) -> list[Leaf]:
+        return []
+
+    def read(self, path: str) -> list[Leaf]:
+        """A path ``get`` did not find: here, one with no leaf."""
         return []
 
 
@@ -110,18 +115,73 @@ def read_lazily(event: Any, anchor_paths: tuple[str, ...], trees: PathTrees) -> 
 Steps = tuple[tuple[str, int, "Steps"], ...]
 
 
-class PathTrees(dict[str, Steps]):
-    """The steps of each single path, made on first use."""
+Reader = Callable[[dict[str, Any]], list[Leaf]]
+
+
+class PathTrees(dict[str, Reader]):
+    """The reader of each single path, made on first use."""
 
     __slots__ = ()
 
-    def __missing__(self, path: str) -> Steps:
-        steps = self[path] = _steps(wanted_tree(wanted_paths([path])))
-        return steps
+    def __missing__(self, path: str) -> Reader:
+        reader = self[path] = path_reader(_steps(wanted_tree(wanted_paths([path]))))
+        return reader
 
 
 def _steps(tree: WantedTree) -> Steps:
     return tuple((key, mode, _steps(below)) for key, (mode, _, below) in tree.items())
+
+
+def path_reader(steps: Steps) -> Reader:
+    """A function that reads one path's leaves from an event object, as ``_read_object``
+    does. Up to the first array it is straight-line code made for the path (one probe per
+    key, no call per level), because a path is read for nearly every event; arrays, and paths
+    with many ways to spell them with dotted keys, are read by the general walk."""
+    if _count_steps(steps) > _GENERATED_STEPS:
+        return lambda event: _read_all(event, steps)
+    constants: dict[str, Any] = {"_ABSENT": _ABSENT, "_read_array": _read_array}
+    lines = ["def read(o0):", "    found = []"]
+    _emit(steps, 0, 1, lines, constants)
+    lines.append("    return found")
+    exec("\n".join(lines), constants)  # noqa: S102 - keys appear only as repr() literals
+    reader: Reader = constants["read"]
+    return reader
+
+
+def _read_all(event: dict[str, Any], steps: Steps) -> list[Leaf]:
+    found: list[Leaf] = []
+    _read_object(event, steps, (), found)
+    return found
+
+
+def _count_steps(steps: Steps) -> int:
+    return sum(1 + _count_steps(below) for _, _, below in steps)
+
+
+def _emit(
+    steps: Steps, depth: int, indent: int, lines: list[str], constants: dict[str, Any]
+) -> None:
+    pad = "    " * indent
+    obj, value = f"o{depth}", f"o{depth + 1}"
+    for key, mode, below in steps:
+        name = f"_steps{len(constants)}"
+        constants[name] = below
+        lines += [
+            f"{pad}{value} = {obj}.get({key!r}, _ABSENT)",
+            f"{pad}if {value} is not _ABSENT:",
+            f"{pad}    kind = type({value})",
+            f"{pad}    if kind is list:",
+            f"{pad}        _read_array({value}, {mode}, {name}, (), found)",
+        ]
+        if mode & DESCEND:
+            lines.append(f"{pad}    elif kind is dict:")
+            _emit(below, depth + 1, indent + 2, lines, constants)
+        if mode & LEAF:
+            lines.append(f"{pad}    elif kind is not dict:")
+            lines.append(f"{pad}        found.append(({value}, ()))")
+
+
+_GENERATED_STEPS = 32  # beyond this (deep paths spelled many ways), the general walk reads
 
 
 class LazyLeaves(Leaves):
@@ -138,16 +198,21 @@ class LazyLeaves(Leaves):
     trees: PathTrees
     pinned: set[str]
 
-    def __missing__(self, path: str) -> list[Leaf]:
+    def read(self, path: str) -> list[Leaf]:
+        """Read a path not read yet. Callers on hot paths try ``get`` first and call this
+        themselves: a call from Python code costs less than ``__missing__``, which the
+        dict's C code calls."""
         found: list[Leaf] = []
         if type(self.event) is dict:
-            _read_object(self.event, self.trees[path], (), found)
+            found = self.trees[path](self.event)
             for _, trail in found:
                 if trail:
                     self.pinned.add(path)
                     break
         self[path] = found
         return found
+
+    __missing__ = read
 
 
 _ABSENT = object()

@@ -13,7 +13,9 @@ brings in only the alternatives whose two fields it satisfies. A gate looks exac
 in a dict; most gates hold another condition or two at most and are opened by few events, so
 a gate tries those in turn until it holds more than a few; only then does it get a table
 (nothing to build or remember for the rest). Of the
-two fields, the one whose path other anchors already need becomes the anchor.
+two fields, the one whose path other anchors already need becomes the anchor. When those two
+fields are all an alternative has (``gates``: it is *settled*), the gate's lookup hands over
+its rule id as matched, with nothing left to check, unless consistency could still rule it out.
 
 Matching an event reads it lazily, one path at a time: up front only the anchor paths (those
 the path tables and the gates' tables are keyed by), then a gate's path when an event opens
@@ -34,49 +36,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from busway.patterns.compiler import DEFAULT_MAX_PATTERN_CHARS, compile_pattern
-from busway.patterns.conditions import Condition, ExactString
+from busway.patterns.conditions import Condition
 from busway.patterns.evaluate import FieldCheck, consistent_choice_exists, prepare_alternative
-from busway.patterns.flatten import (
-    LazyLeaves,
-    PathTrees,
-    read_lazily,
-)
+from busway.patterns.flatten import LazyLeaves, PathTrees, read_lazily
+from busway.patterns.gates import Entry, Gate, Hit
 from busway.patterns.path_index import PathIndex, anchor_cost
 
 __all__ = ["RuleIndex"]
-
-
-class _Entry:
-    """One alternative of one rule, and where it is filed."""
-
-    __slots__ = ("anchor", "checks", "gate", "optional", "paths", "required", "rule_id")
-
-    def __init__(self, rule_id: str, checks: tuple[FieldCheck, ...]) -> None:
-        self.rule_id = rule_id
-        self.checks = checks  # as prepare_alternative orders them, for the consistency search
-        self.paths = frozenset(check.path for check in checks)
-        self.anchor: tuple[str, tuple[Condition, ...]] | None = None
-        self.gate: tuple[str, tuple[Condition, ...]] | None = None
-        self.required: tuple[FieldCheck, ...] = ()
-        self.optional: tuple[FieldCheck, ...] = ()
-        self.set_anchor(None, None)
-
-    def set_anchor(
-        self,
-        anchor: tuple[str, tuple[Condition, ...]] | None,
-        gate: tuple[str, tuple[Condition, ...]] | None,
-    ) -> None:
-        """File under ``anchor`` (and ``gate``): the lookups prove those fields, so only the
-        others are left, those that need a leaf (the likeliest to fail first, to reject a
-        candidate early) apart from those that absence can satisfy."""
-        self.anchor, self.gate = anchor, gate
-        proven = {field[0] for field in (anchor, gate) if field}
-        rest = sorted(
-            (check for check in self.checks if check.path not in proven),
-            key=lambda check: (max(map(anchor_cost, check.conditions), default=0), check.path),
-        )
-        self.required = tuple(check for check in rest if not check.absent_ok)
-        self.optional = tuple(check for check in rest if check.absent_ok)
 
 
 class _SharedChecks:
@@ -118,17 +84,17 @@ class RuleIndex:
 
     def __init__(self, *, max_pattern_chars: int = DEFAULT_MAX_PATTERN_CHARS) -> None:
         self.max_pattern_chars = max_pattern_chars
-        self._rules: dict[str, list[_Entry]] = {}
+        self._rules: dict[str, list[Entry]] = {}
         self._paths: dict[str, PathIndex] = {}
-        self._unanchored: set[_Entry] = set()
+        self._unanchored: set[Entry] = set()
         self._shared = _SharedChecks()
         # Gates by (anchor path, anchor conditions, gate path), and filed by anchor path.
-        self._gates: dict[tuple[str, tuple[Condition, ...], str], _Gate] = {}
+        self._gates: dict[tuple[str, tuple[Condition, ...], str], Gate] = {}
         self._gate_paths: dict[str, PathIndex] = {}
         # How many fields of all alternatives carry each (path, condition), and which
         # alternatives are anchored on it.
         self._popularity: Counter[tuple[str, Condition]] = Counter()
-        self._anchored_on: dict[tuple[str, Condition], set[_Entry]] = {}
+        self._anchored_on: dict[tuple[str, Condition], set[Entry]] = {}
         # Paths rules mention (each with its single-path table, for reading it lazily), and
         # the table of the paths candidates are looked up by (None: to be made again).
         self._path_users: Counter[str] = Counter()
@@ -146,7 +112,7 @@ class RuleIndex:
         alternatives = compile_pattern(pattern, max_pattern_chars=self.max_pattern_chars)
         self.remove(rule_id)
         entries = [
-            _Entry(rule_id, self._shared.share(prepare_alternative(alternative)))
+            Entry(rule_id, self._shared.share(prepare_alternative(alternative)))
             for alternative in dict.fromkeys(alternatives)
         ]
         self._rules[rule_id] = entries
@@ -173,10 +139,11 @@ class RuleIndex:
             anchor_paths = self._anchor_paths = tuple({**self._paths, **self._gate_paths})
         leaves = read_lazily(event, anchor_paths, self._trees)
         matched: set[str] = set()
+        candidates = self._candidates(leaves, matched)
         # Each field's verdict for this event, computed at most once whatever the candidates.
         verdicts: dict[FieldCheck, bool] = {}
         pinned = leaves.pinned  # grows as paths are read
-        for entry in self._candidates(leaves):
+        for entry in candidates:
             rule_id = entry.rule_id
             if rule_id in matched:
                 continue
@@ -193,10 +160,11 @@ class RuleIndex:
                     matched.add(rule_id)
         return matched
 
-    def _candidates(self, leaves: LazyLeaves) -> set[_Entry]:
-        """The alternatives whose anchor some leaf satisfies, and the unanchored ones."""
-        candidates: set[_Entry] = set(self._unanchored) if self._unanchored else set()
-        gates: set[_Gate] = set()
+    def _candidates(self, leaves: LazyLeaves, matched: set[str]) -> set[Entry]:
+        """The alternatives whose anchor some leaf satisfies, and the unanchored ones; the
+        rule ids of alternatives the gates settle go straight into ``matched``."""
+        candidates: set[Entry] = set(self._unanchored) if self._unanchored else set()
+        gates: set[Gate] = set()
         paths, gate_paths = self._paths, self._gate_paths
         for path, found in leaves.items():  # the anchor paths, all read up front
             if not found:
@@ -207,31 +175,46 @@ class RuleIndex:
             path_index = gate_paths.get(path)
             if path_index is not None:
                 path_index.collect(found, gates)
+        # The gates, tried here rather than through calls: an event opens several.
+        pinned = leaves.pinned
         for gate in gates:
-            gated = leaves[gate.path]
+            gated = leaves.get(gate.path)
+            if gated is None:
+                gated = leaves.read(gate.path)
             if not gated:
                 continue
-            exact = gate.exact
+            hits: list[Hit] = []
+            exact = gate.hits
             if exact:
                 for value, _ in gated:
                     if type(value) is str:
-                        entries = exact.get(value)
-                        if entries is not None:
-                            candidates |= entries
+                        hit = exact.get(value)
+                        if hit is not None:
+                            hits.append(hit)
             if gate.index is not None:
                 gate.index.collect(gated, candidates)
+            else:
+                for accepts, hit in gate.tried:
+                    for value, _ in gated:
+                        if accepts(value):
+                            hits.append(hit)
+                            break
+            if not hits:
                 continue
-            # A scanned gate, tried here rather than through a call: an event opens several.
-            for condition, entries in gate.scanned.items():
-                accepts = condition.matches
-                for value, _ in gated:
-                    if accepts(value):
-                        candidates |= entries
-                        break
+            # Settled rule ids match outright, unless consistency could still rule them out.
+            unsure = bool(pinned) and (gate.path in pinned or gate.anchor_path in pinned)
+            for settled, rest, settled_entries in hits:
+                if rest:
+                    candidates |= rest
+                if settled:
+                    if unsure:
+                        candidates |= settled_entries
+                    else:
+                        matched |= settled
         return candidates
 
     @staticmethod
-    def _rest_holds(entry: _Entry, leaves: LazyLeaves, verdicts: dict[FieldCheck, bool]) -> bool:
+    def _rest_holds(entry: Entry, leaves: LazyLeaves, verdicts: dict[FieldCheck, bool]) -> bool:
         """Given its anchor and required fields hold plainly: the fields absence can satisfy,
         then array consistency where a leaf the alternative uses sits in an array element.
         Every path of the alternative has been read by then, so ``pinned`` knows them all."""
@@ -250,7 +233,7 @@ class RuleIndex:
 
     # ------------------------------------------------------------------ filing
 
-    def _use_paths(self, entries: list[_Entry], step: int) -> None:
+    def _use_paths(self, entries: list[Entry], step: int) -> None:
         changed = False
         for entry in entries:
             for check in entry.checks:
@@ -265,7 +248,7 @@ class RuleIndex:
                 if path not in self._path_users:
                     del self._trees[path]
 
-    def _count(self, entry: _Entry, step: int) -> list[tuple[str, Condition]]:
+    def _count(self, entry: Entry, step: int) -> list[tuple[str, Condition]]:
         """Adjust popularity; return the keys whose count just reached a power of two."""
         grown = []
         for check in entry.checks:
@@ -287,7 +270,7 @@ class RuleIndex:
             self._unfile(entry)
             self._file(entry)
 
-    def _ranked_fields(self, entry: _Entry) -> list[tuple[int, FieldCheck]]:
+    def _ranked_fields(self, entry: Entry) -> list[tuple[int, FieldCheck]]:
         """The fields an anchor can serve (those needing a leaf), cheapest first: a kind's
         cost plus how many alternatives share the condition."""
         ranked = []
@@ -302,7 +285,7 @@ class RuleIndex:
         ranked.sort(key=lambda ranked_check: ranked_check[0])
         return ranked
 
-    def _file(self, entry: _Entry) -> None:
+    def _file(self, entry: Entry) -> None:
         ranked = self._ranked_fields(entry)
         if not ranked:
             self._unanchored.add(entry)
@@ -333,7 +316,7 @@ class RuleIndex:
     def _read_up_front(self, path: str) -> bool:
         return path in self._paths or path in self._gate_paths
 
-    def _unfile(self, entry: _Entry) -> None:
+    def _unfile(self, entry: Entry) -> None:
         if entry.anchor is None:
             self._unanchored.discard(entry)
             return
@@ -373,13 +356,13 @@ class RuleIndex:
 
     # ------------------------------------------------------------------ gates
 
-    def _open_gate(self, anchor: FieldCheck, path: str) -> _Gate:
+    def _open_gate(self, anchor: FieldCheck, path: str) -> Gate:
         """The second-level table for alternatives anchored on ``anchor`` and gated on
         ``path``; made and filed on first use."""
         key = (anchor.path, anchor.conditions, path)
         gate = self._gates.get(key)
         if gate is None:
-            gate = self._gates[key] = _Gate(path)
+            gate = self._gates[key] = Gate(anchor.path, path)
             self._table(self._gate_paths, anchor.path).add_all(anchor.conditions, gate)
         return gate
 
@@ -388,7 +371,7 @@ class RuleIndex:
         path: str,
         conditions: tuple[Condition, ...],
         gated_on: tuple[str, tuple[Condition, ...]],
-        entry: _Entry,
+        entry: Entry,
     ) -> None:
         key = (path, conditions, gated_on[0])
         gate = self._gates[key]
@@ -396,62 +379,6 @@ class RuleIndex:
         if gate.is_empty():
             del self._gates[key]
             self._discard_all(self._gate_paths, path, conditions, gate)
-
-
-class _Gate:
-    """Alternatives that share a loose anchor (a prefix, a range...) filed again under a
-    second field, so an event that satisfies the anchor brings in only those whose second
-    field it satisfies too.
-
-    Exact strings (the commonest gate field: a detail-type, a state, an account) sit in a
-    plain dict, so a leaf finds them with one lookup whatever their number. Most gates hold
-    another condition or two, and most are opened by few events: until a gate holds more than
-    ``_SCANNED_GATE`` of those, it tries them in turn (with no table to build, and nothing to
-    remember per value); past that, a ``PathIndex`` serves them."""
-
-    __slots__ = ("exact", "index", "path", "scanned")
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.exact: dict[str, set[_Entry]] = {}
-        self.scanned: dict[Condition, set[_Entry]] = {}
-        self.index: PathIndex | None = None
-
-    def add_all(self, conditions: tuple[Condition, ...], entry: _Entry) -> None:
-        for condition in conditions:
-            if type(condition) is ExactString:
-                self.exact.setdefault(condition.value, set()).add(entry)
-            elif self.index is not None:
-                self.index.add(condition, entry)
-            else:
-                self.scanned.setdefault(condition, set()).add(entry)
-        if len(self.scanned) > _SCANNED_GATE:
-            self.index = PathIndex()
-            for condition, entries in self.scanned.items():
-                for member in entries:
-                    self.index.add(condition, member)
-            self.scanned = {}
-
-    def discard_all(self, conditions: tuple[Condition, ...], entry: _Entry) -> None:
-        for condition in conditions:
-            if type(condition) is ExactString:
-                _discard_member(self.exact, condition.value, entry)
-            elif self.index is not None:
-                self.index.discard(condition, entry)
-            else:
-                _discard_member(self.scanned, condition, entry)
-
-    def is_empty(self) -> bool:
-        rest_empty = self.index.is_empty() if self.index is not None else not self.scanned
-        return rest_empty and not self.exact
-
-
-def _discard_member(table: dict[Any, set[_Entry]], key: Any, entry: _Entry) -> None:
-    entries = table.get(key)
-    if entries is not None:
-        entries.discard(entry)
-        if not entries:
-            del table[key]
 
 
 def _field(check: FieldCheck) -> tuple[str, tuple[Condition, ...]]:
@@ -471,6 +398,5 @@ def _gate_field(ranked: list[tuple[int, FieldCheck]]) -> FieldCheck | None:
     return None
 
 
-_SCANNED_GATE = 4  # conditions a gate tries in turn before a table serves it
 _TABLE_COST = 20  # kinds up to numeric ranges are served by a table, not a scan
 _CROWDED = 4  # alternatives sharing an exact anchor before it is worth gating them

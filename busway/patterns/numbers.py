@@ -26,14 +26,24 @@ def _double_of_decimal(value: decimal.Decimal) -> float | None:
     if not value.is_finite():
         return None
     double = float(value)
+    text = str(value)
+    if len(text) <= _SURE_DIGITS and "E" not in text and "e" not in text:
+        # At most 15 significant digits, well inside the range of normal doubles: such a
+        # decimal always comes back from its double (DBL_DIG), so spare the round trip.
+        return double
     if not math.isfinite(double) or decimal.Decimal(repr(double)) != value:
         return None
     return double
 
 
+_SURE_DIGITS = 15
+
+
 def as_double(value: object) -> float | None:
     """The double an event number compares as, or ``None`` for anything that is not a JSON
     number a double holds exactly (such numbers take no part in numeric comparison)."""
+    if type(value) is decimal.Decimal:  # what the JSON codec makes of a decimal: tried first
+        return _double_of_decimal(value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

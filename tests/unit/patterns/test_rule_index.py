@@ -232,3 +232,54 @@ def test_a_gate_looks_exact_strings_up_beside_its_other_conditions() -> None:
     index.remove("prefix")
     index.remove("number")
     assert index.matches({"source": "app.1", "detail-type": "T1"}) == set()
+
+
+def test_settled_alternatives_still_keep_array_consistency() -> None:
+    # Crowded on ``d.a`` (each ``d.b`` value is commoner still, so not the anchor): each
+    # alternative is gated on ``d.b`` and has no other field, so the gate settles it, unless
+    # a leaf of either path sits in an array element.
+    index = RuleIndex()
+    rules: dict[str, Any] = {
+        f"r{number}": {"d": {"a": ["x"], "b": [f"v{number}"]}} for number in range(6)
+    }
+    for number in range(6):
+        for other in range(8):
+            rules[f"f{number}-{other}"] = {"e": [f"e{other}"], "d": {"b": [f"v{number}"]}}
+    for rule_id, pattern in rules.items():
+        index.add(rule_id, pattern)
+    cases: list[tuple[dict[str, Any], set[str]]] = [
+        ({"d": {"a": "x", "b": "v1"}}, {"r1"}),
+        ({"d": [{"a": "x", "b": "v1"}, {"a": "y", "b": "v2"}]}, {"r1"}),
+        ({"d": [{"a": "x", "b": "w"}, {"a": "y", "b": "v1"}]}, set()),
+        ({"d": {"a": ["x", "y"], "b": ["v3", "v4"]}}, {"r3", "r4"}),
+        ({"d": {"a": "x"}, "d.b": "v5"}, {"r5"}),
+    ]
+    for event, expected in cases:
+        assert {
+            rule_id for rule_id, pattern in rules.items() if matches(pattern, event)
+        } == expected
+        assert index.matches(event) == expected, event
+    index.remove("r1")
+    assert index.matches({"d": {"a": "x", "b": "v1"}}) == set()
+
+
+def test_deep_paths_spelled_many_ways_are_read_alike() -> None:
+    # Past a few levels a path is read by the general walk, not by code made for it.
+    path = [f"k{level}" for level in range(8)]
+    pattern: dict[str, Any] = {"source": ["app"]}
+    below = pattern
+    for key in path[:-1]:
+        below = below.setdefault(key, {})
+    below[path[-1]] = ["leaf"]
+    index = RuleIndex()
+    index.add("deep", pattern)
+    nested: dict[str, Any] = {"source": "app"}
+    below = nested
+    for key in path[:-1]:
+        below = below.setdefault(key, {})
+    below[path[-1]] = "leaf"
+    dotted = {"source": "app", ".".join(path[:3]): {".".join(path[3:]): ["leaf"]}}
+    for event in (nested, dotted):
+        assert matches(pattern, event)
+        assert index.matches(event) == {"deep"}
+    assert index.matches({"source": "app", ".".join(path): "other"}) == set()

@@ -1,0 +1,163 @@
+"""Alternatives as the index files them, and the gates that file some of them again.
+
+An ``Entry`` is one alternative of one rule, filed under an anchor field and maybe a gate
+field (see ``index``). A ``Gate`` holds the alternatives that share a loose or crowded anchor,
+filed again under a second field.
+
+An alternative is *settled* by the lookups alone when its anchor and gate are its only
+fields: once an event's leaves satisfy both, nothing is left to check, so a gate hands over
+its rule id rather than the alternative (``Hit``), unless one of the two paths has a leaf
+inside an array element (consistency could then still rule it out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from busway.patterns.conditions import Condition, ExactString
+from busway.patterns.evaluate import FieldCheck
+from busway.patterns.path_index import PathIndex, anchor_cost
+
+__all__ = ["Entry", "Gate", "Hit"]
+
+FieldSpec = tuple[str, tuple[Condition, ...]]
+
+
+class Entry:
+    """One alternative of one rule, and where it is filed."""
+
+    __slots__ = (
+        "anchor",
+        "checks",
+        "gate",
+        "optional",
+        "paths",
+        "required",
+        "rule_id",
+        "settled",
+    )
+
+    def __init__(self, rule_id: str, checks: tuple[FieldCheck, ...]) -> None:
+        self.rule_id = rule_id
+        self.checks = checks  # as prepare_alternative orders them, for the consistency search
+        self.paths = frozenset(check.path for check in checks)
+        self.anchor: FieldSpec | None = None
+        self.gate: FieldSpec | None = None
+        self.required: tuple[FieldCheck, ...] = ()
+        self.optional: tuple[FieldCheck, ...] = ()
+        self.settled = False
+        self.set_anchor(None, None)
+
+    def set_anchor(self, anchor: FieldSpec | None, gate: FieldSpec | None) -> None:
+        """File under ``anchor`` (and ``gate``): the lookups prove those fields, so only the
+        others are left, those that need a leaf (the likeliest to fail first, to reject a
+        candidate early) apart from those that absence can satisfy."""
+        self.anchor, self.gate = anchor, gate
+        proven = {field[0] for field in (anchor, gate) if field}
+        rest = sorted(
+            (check for check in self.checks if check.path not in proven),
+            key=lambda check: (max(map(anchor_cost, check.conditions), default=0), check.path),
+        )
+        self.required = tuple(check for check in rest if not check.absent_ok)
+        self.optional = tuple(check for check in rest if check.absent_ok)
+        self.settled = anchor is not None and not rest
+
+
+# What a lookup brought in: the rule ids of the settled alternatives, the alternatives still
+# to be checked, and the settled alternatives themselves (for when consistency may matter).
+Hit = tuple[frozenset[str], frozenset[Entry], frozenset[Entry]]
+_NONE: frozenset[Any] = frozenset()
+
+
+def hit_of(entries: Iterable[Entry]) -> Hit:
+    """Split what a lookup that proves the entries' anchor and gate fields found."""
+    settled = [entry for entry in entries if entry.settled]
+    rest = [entry for entry in entries if not entry.settled]
+    if not settled:
+        return _NONE, frozenset(rest), _NONE
+    return (
+        frozenset(entry.rule_id for entry in settled),
+        frozenset(rest) if rest else _NONE,
+        frozenset(settled),
+    )
+
+
+class Gate:
+    """Alternatives that share a loose anchor (a prefix, a range...) filed again under a
+    second field, so an event that satisfies the anchor brings in only those whose second
+    field it satisfies too.
+
+    Exact strings (the commonest gate field: a detail-type, a state, an account) sit in a
+    plain dict, so a leaf finds them with one lookup whatever their number. Most gates hold
+    another condition or two, and most are opened by few events: until a gate holds more than
+    ``_SCANNED_GATE`` of those, it tries them in turn (with no table to build, and nothing to
+    remember per value); past that, a ``PathIndex`` serves them (and hands over alternatives
+    only, settled or not)."""
+
+    __slots__ = ("anchor_path", "exact", "hits", "index", "path", "scanned", "tried")
+
+    def __init__(self, anchor_path: str, path: str) -> None:
+        self.anchor_path = anchor_path
+        self.path = path
+        self.exact: dict[str, set[Entry]] = {}
+        self.scanned: dict[Condition, set[Entry]] = {}
+        self.index: PathIndex | None = None
+        # What a lookup hands over: per exact value, and per scanned condition (tried in turn).
+        self.hits: dict[str, Hit] = {}
+        self.tried: tuple[tuple[Callable[[object], bool], Hit], ...] = ()
+
+    def add_all(self, conditions: tuple[Condition, ...], entry: Entry) -> None:
+        for condition in conditions:
+            if type(condition) is ExactString:
+                self.exact.setdefault(condition.value, set()).add(entry)
+                self._rehit(condition.value)
+            elif self.index is not None:
+                self.index.add(condition, entry)
+            else:
+                self.scanned.setdefault(condition, set()).add(entry)
+        if len(self.scanned) > _SCANNED_GATE:
+            self.index = PathIndex()
+            for condition, entries in self.scanned.items():
+                for member in entries:
+                    self.index.add(condition, member)
+            self.scanned = {}
+        self._retry()
+
+    def discard_all(self, conditions: tuple[Condition, ...], entry: Entry) -> None:
+        for condition in conditions:
+            if type(condition) is ExactString:
+                _discard_member(self.exact, condition.value, entry)
+                self._rehit(condition.value)
+            elif self.index is not None:
+                self.index.discard(condition, entry)
+            else:
+                _discard_member(self.scanned, condition, entry)
+        self._retry()
+
+    def is_empty(self) -> bool:
+        rest_empty = self.index.is_empty() if self.index is not None else not self.scanned
+        return rest_empty and not self.exact
+
+    def _rehit(self, value: str) -> None:
+        entries = self.exact.get(value)
+        if entries:
+            self.hits[value] = hit_of(entries)
+        else:
+            self.hits.pop(value, None)
+
+    def _retry(self) -> None:
+        self.tried = tuple(
+            (condition.matches, hit_of(entries)) for condition, entries in self.scanned.items()
+        )
+
+
+def _discard_member(table: dict[Any, set[Entry]], key: Any, entry: Entry) -> None:
+    entries = table.get(key)
+    if entries is not None:
+        entries.discard(entry)
+        if not entries:
+            del table[key]
+
+
+_SCANNED_GATE = 4  # conditions a gate tries in turn before a table serves it
