@@ -44,6 +44,9 @@ class Settings:
     # lasts before another dispatcher may take the delivery over, and the polling backstop.
     dispatch_batch: int = 256
     dispatch_concurrency: int = 128
+    # Deliveries handed off by commits beyond dispatch_concurrency wait in memory, up to this
+    # many, for a free slot (rather than for a claim that reads them back from the store).
+    dispatch_backlog: int = 2048
     delivery_lease_seconds: int = 60
     dispatch_poll_seconds: float = 1.0
     # API destinations: https:// always; http:// only on loopback unless this is set.

@@ -31,6 +31,9 @@ class Uuids:
     def __init__(self) -> None:
         self._hex = ""
         self._at = 0
+        # The time part of the last timed id: the ids of one request share their time.
+        self._time: datetime | None = None
+        self._time_hex = ""
         this = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _discard(this()))
 
@@ -44,7 +47,13 @@ class Uuids:
             self._at = 0
         r = self._hex[self._at : self._at + _RANDOM_HEX_PER_ID]
         self._at += _RANDOM_HEX_PER_ID
-        t = r[20:] if now is None else f"{int(now.timestamp() * 1000) & 0xFFFF_FFFF_FFFF:012x}"
+        if now is None:
+            t = r[20:]
+        elif now is self._time:
+            t = self._time_hex
+        else:
+            t = self._time_hex = f"{int(now.timestamp() * 1000) & 0xFFFF_FFFF_FFFF:012x}"
+            self._time = now
         return f"{t[:8]}-{t[8:]}-4{r[:3]}-{_VARIANT_DIGIT[r[3]]}{r[4:7]}-{r[7:19]}"
 
 

@@ -4,15 +4,19 @@ Deliveries reach the dispatcher two ways. The hand-off: an ingest ``reserve``s r
 deliveries it is about to commit, the store writes them already claimed until the lease end
 ``reserve`` returned (``Store.append_claimed_events``), and the ingest passes the claims to
 ``accept`` right after the commit, so no claim transaction (and no fsync) stands between commit
-and delivery. The backstop: one claim loop leases batches of due deliveries
-(``Store.claim_deliveries``) — those whose ingest found no room, retries, expired leases. Either
-way one task per delivery; at most ``dispatch_concurrency`` deliveries are reserved or claimed
-and not yet through their attempt, so nothing claimed waits long for a turn while its lease
-runs. Each task
-finds the target's current configuration in the routing table, renders the payload, invokes the
-target and decides what comes next (``retry.next_step``). Results are settled by one flush
-loop, many deliveries per store write: delivered, dead-lettered and dropped deliveries leave
-the outbox, failed ones are rescheduled.
+and delivery. Hand-offs beyond ``dispatch_concurrency`` wait in an in-memory backlog of at most
+``dispatch_backlog`` for a free slot: a burst is delivered from memory instead of being read
+back by claims. The backstop: one claim loop leases batches of due deliveries
+(``Store.claim_deliveries``) — those whose ingest found no room, retries, expired leases; it
+claims only while the backlog is empty. At most ``dispatch_concurrency`` attempts run at once,
+each in a task that goes on with the backlog's next delivery when its own is done. Nothing
+claimed waits long for a turn while its lease runs: the backlog is bounded, it takes no more
+once its oldest delivery has waited a while, a backlogged delivery whose lease has too little
+left for an attempt is given back to the outbox rather than attempted, and stop gives the
+backlog back. Each task finds the target's current configuration in the routing table, renders
+the payload, invokes the target and decides what comes next (``retry.next_step``). Results are
+settled by one flush loop, many deliveries per store write: delivered, dead-lettered and
+dropped deliveries leave the outbox, failed ones are rescheduled.
 
 At least once: a delivery leaves the outbox only after its target acknowledged it, or after it
 was dead-lettered or dropped. If busway stops without settling (a crash, even between a
@@ -26,6 +30,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import deque
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -86,8 +91,12 @@ log = logging.getLogger(__name__)
 # Compiled inputs kept; past this the cache starts over (targets change rarely).
 _MAX_CACHED_INPUTS = 4096
 # Results are written this long after the first of them at most, or as soon as this many wait.
-_SETTLE_LINGER_SECONDS = 0.005
+_SETTLE_LINGER_SECONDS = 0.02
 _SETTLE_BATCH = 256
+# The backlog takes no more while its oldest delivery has waited this long: the targets are
+# slower than the ingests, and deliveries then wait in the store, due in order, for claims
+# (which a backlog that stays full would keep from ever getting room).
+_BACKLOG_MAX_WAIT = timedelta(seconds=2)
 
 
 @dataclass(slots=True)
@@ -134,6 +143,8 @@ class Dispatcher:
     ) -> None:
         if settings.dispatch_batch < 1 or settings.dispatch_concurrency < 1:
             raise ValueError("dispatch_batch and dispatch_concurrency must be at least 1")
+        if settings.dispatch_backlog < 0:
+            raise ValueError("dispatch_backlog must not be negative")
         self.counters = DispatchCounters()
         self._telemetry = telemetry  # the same outcomes as counters, labelled by rule and target
         self._store = store
@@ -145,19 +156,26 @@ class Dispatcher:
         self._backoff = backoff
         self._batch = settings.dispatch_batch
         self._concurrency = settings.dispatch_concurrency
+        self._backlog_limit = settings.dispatch_backlog
         self._lease = timedelta(seconds=settings.delivery_lease_seconds)
         self._poll = settings.dispatch_poll_seconds
         # Half the lease: an attempt always ends (times out) while its claim still holds.
         self._invoke_timeout = settings.delivery_lease_seconds / 2
         self._deadlines = Deadlines(self._invoke_timeout)
+        # A backlogged delivery starts only with this much of its lease left: room for the
+        # attempt's timeout and for settling (a dead letter's send, the write) after it.
+        self._lease_needed = timedelta(seconds=self._invoke_timeout) + self._lease / 4
         self._drain_seconds = drain_seconds
         self._unsupported = UnsupportedTarget()
         self._inputs: dict[int, tuple[Target, TargetInput]] = {}
         self._in_flight = 0  # reserved or claimed, and not yet settled in the store
-        # Reserved or claimed, and not yet through its attempt: what dispatch_concurrency bounds.
-        # A delivery whose attempt is over waits for nothing but its settlement's write, so it
-        # leaves room for the next at once rather than after that write commits.
+        # Reserved, backlogged or claimed, and not yet through its attempt. A delivery whose
+        # attempt is over waits for nothing but its settlement's write, so it leaves room for
+        # the next at once rather than after that write commits.
         self._attempting = 0
+        self._running = 0  # attempts under way: what dispatch_concurrency bounds
+        # Handed off, committed and claimed, waiting for a slot (FIFO).
+        self._backlog: deque[ClaimedDelivery] = deque()
         self._reserved = 0  # reserved by an ingest whose commit has not ended yet
         self._no_reservations = asyncio.Event()  # stop() waits for reservations to end
         self._no_reservations.set()
@@ -197,13 +215,22 @@ class Dispatcher:
         ``unreserve``."""
         if count < 1 or self._claim_task is None or self._stopping:
             return None
-        if self._attempting + count > self._concurrency:
+        now = self._clock.now()
+        if self._attempting + count > self._concurrency + self._backlog_limit or (
+            self._attempting + count > self._concurrency and self._backlog_stalled(now)
+        ):
             self._telemetry.deferred(count)
             return None
         self._attempting += count
         self._in_flight += count
         self._change_reserved(count)
-        return self._clock.now() + self._lease
+        return now + self._lease
+
+    def _backlog_stalled(self, now: datetime) -> bool:
+        """Whether the oldest backlogged delivery has waited too long (its lease tells since
+        when it waits)."""
+        backlog = self._backlog
+        return bool(backlog) and backlog[0].lease_until - now < self._lease - _BACKLOG_MAX_WAIT
 
     def accept(self, claimed: Sequence[ClaimedDelivery]) -> None:
         """The claims a reservation's commit made: deliver them (give them back if stopping)."""
@@ -216,8 +243,10 @@ class Dispatcher:
         for delivery in claimed:
             if self._stopping:  # a stopping dispatcher starts no attempt
                 self._settle(delivery.id, self._release(delivery))
+            elif self._backlog or self._running >= self._concurrency:
+                self._backlog.append(delivery)
             else:
-                self._spawn(self._deliver(delivery))
+                self._start(delivery)
 
     def unreserve(self, count: int) -> None:
         """A reservation's commit failed: its room is free again."""
@@ -242,6 +271,7 @@ class Dispatcher:
             return
         self._stopping = True
         self._wakeup.set()
+        self._start_backlogged()  # gives the backlog back: no attempt starts any more
         await _finish(claim_task, self._drain_seconds)
         # Commits that reserved room end soon; their claims are then given back by accept().
         with contextlib.suppress(TimeoutError):
@@ -281,7 +311,7 @@ class Dispatcher:
         self._attempting += len(claimed)
         self._in_flight += len(claimed)
         for delivery in claimed:
-            self._spawn(self._deliver(delivery))
+            self._start(delivery)
         return claimed
 
     async def _until_next_due(self) -> float:
@@ -306,17 +336,51 @@ class Dispatcher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _start(self, claimed: ClaimedDelivery) -> None:
+        self._running += 1
+        self._spawn(self._deliver(claimed))
+
+    def _start_backlogged(self) -> None:
+        """Start backlogged deliveries while there are free slots (see ``_next_backlogged``)."""
+        while self._running < self._concurrency or self._stopping:
+            delivery = self._next_backlogged()
+            if delivery is None:
+                return
+            self._start(delivery)
+
+    def _next_backlogged(self) -> ClaimedDelivery | None:
+        """The next backlogged delivery to attempt, if any. Those whose lease is too short for
+        an attempt are given back (the claim loop takes them again); all are once stopping."""
+        backlog = self._backlog
+        if not backlog:
+            return None
+        now = self._clock.now()
+        while backlog:
+            delivery = backlog.popleft()
+            if not self._stopping and delivery.lease_until - now >= self._lease_needed:
+                return delivery
+            self._settle(delivery.id, self._release(delivery))
+        return None
+
     # --- one delivery ----------------------------------------------------------------------------
-    async def _deliver(self, claimed: ClaimedDelivery) -> None:
-        try:
-            settlement = await self._attempt(claimed)
-        except asyncio.CancelledError:
-            self._settle(claimed.id, self._release(claimed))
-            raise
-        except Exception:  # a bug here must not lose the delivery: try again later
-            log.exception("delivery %s of event %s failed", claimed.id, claimed.event.id)
-            settlement = self._release(claimed, delay=self._poll)
-        self._settle(claimed.id, settlement)
+    async def _deliver(self, first: ClaimedDelivery) -> None:
+        """Attempt ``first``, then, in the same task (a new one for each would cost more than
+        many an attempt), the backlogged deliveries next in line while there are any."""
+        claimed: ClaimedDelivery | None = first
+        while claimed is not None:
+            try:
+                settlement = await self._attempt(claimed)
+            except asyncio.CancelledError:
+                self._running -= 1
+                self._settle(claimed.id, self._release(claimed))
+                raise
+            except Exception:  # a bug here must not lose the delivery: try again later
+                log.exception("delivery %s of event %s failed", claimed.id, claimed.event.id)
+                settlement = self._release(claimed, delay=self._poll)
+            self._settle(claimed.id, settlement)
+            claimed = self._next_backlogged()  # the slot passes to it
+            if claimed is None:
+                self._running -= 1
 
     async def _attempt(self, claimed: ClaimedDelivery) -> _Settlement:
         event = claimed.event

@@ -13,9 +13,9 @@ paths it looks candidates up by for every event, any other path only when a gate
 first asks for it. ``wanted_tree`` turns a path into one table per object level, keyed by the
 event keys that lead towards it (a key written with dots, such as ``"a.b"``, included), kept
 as nested tuples of steps, so reading it probes a key or two per object; ``path_reader``
-turns those steps into straight-line code for the path, down to the first array. There an
-array is identified by the id of its list object, so paths read separately agree on which
-array is which.
+turns those steps into straight-line code for the path, down to the elements of the first
+array. There an array is identified by the id of its list object, so paths read separately
+agree on which array is which.
 """
 
 from __future__ import annotations
@@ -105,8 +105,8 @@ def read_lazily(event: Any, anchor_paths: tuple[str, ...], trees: PathTrees) -> 
     leaves.event = event
     leaves.trees = trees
     leaves.pinned = set()
-    for path in anchor_paths:
-        leaves[path]  # a missing path is read, and kept
+    for path in anchor_paths:  # distinct, and none read yet
+        leaves.read(path)
     return leaves
 
 
@@ -134,9 +134,10 @@ def _steps(tree: WantedTree) -> Steps:
 
 def path_reader(steps: Steps) -> Reader:
     """A function that reads one path's leaves from an event object, as ``_read_object``
-    does. Up to the first array it is straight-line code made for the path (one probe per
-    key, no call per level), because a path is read for nearly every event; arrays, and paths
-    with many ways to spell them with dotted keys, are read by the general walk."""
+    does: straight-line code made for the path (one probe per key, no call per level), down
+    to the elements of the first array on the way, because a path is read for nearly every
+    event; deeper arrays, and paths with many ways to spell them with dotted keys, are read
+    by the general walk."""
     if _count_steps(steps) > _GENERATED_STEPS:
         return lambda event: _read_all(event, steps)
     constants: dict[str, Any] = {"_ABSENT": _ABSENT, "_read_array": _read_array}
@@ -159,8 +160,17 @@ def _count_steps(steps: Steps) -> int:
 
 
 def _emit(
-    steps: Steps, depth: int, indent: int, lines: list[str], constants: dict[str, Any]
+    steps: Steps,
+    depth: int,
+    indent: int,
+    lines: list[str],
+    constants: dict[str, Any],
+    trail: str = "()",
 ) -> None:
+    """Code that reads ``steps`` from the object in ``o{depth}``, its leaves carrying the
+    trail the expression ``trail`` names. The elements of an array met on the way are read
+    by a loop made for them too (one level: deeper arrays go to the general walk), since
+    arrays of objects (``detail.items.sku``) are read for many events."""
     pad = "    " * indent
     obj, value = f"o{depth}", f"o{depth + 1}"
     for key, mode, below in steps:
@@ -171,14 +181,50 @@ def _emit(
             f"{pad}if {value} is not _ABSENT:",
             f"{pad}    kind = type({value})",
             f"{pad}    if kind is list:",
-            f"{pad}        _read_array({value}, {mode}, {name}, (), found)",
         ]
+        if trail == "()":
+            _emit_elements(value, mode, below, name, depth + 2, indent + 2, lines, constants)
+        else:
+            lines.append(f"{pad}        _read_array({value}, {mode}, {name}, {trail}, found)")
         if mode & DESCEND:
             lines.append(f"{pad}    elif kind is dict:")
-            _emit(below, depth + 1, indent + 2, lines, constants)
+            _emit(below, depth + 1, indent + 2, lines, constants, trail)
         if mode & LEAF:
             lines.append(f"{pad}    elif kind is not dict:")
-            lines.append(f"{pad}        found.append(({value}, ()))")
+            lines.append(f"{pad}        found.append(({value}, {trail}))")
+
+
+def _emit_elements(
+    items: str,
+    mode: int,
+    below: Steps,
+    name: str,
+    depth: int,
+    indent: int,
+    lines: list[str],
+    constants: dict[str, Any],
+) -> None:
+    """Code that reads the elements of the top-level array in ``items``, as ``_read_array``
+    does: an element that is an object or an array pins its index in the trail."""
+    pad = "    " * indent
+    element, pinned = f"o{depth}", f"t{depth}"
+    lines += [
+        f"{pad}a{depth} = id({items})",
+        f"{pad}for i{depth}, {element} in enumerate({items}):",
+        f"{pad}    kind = type({element})",
+    ]
+    if mode & DESCEND:
+        lines += [f"{pad}    if kind is dict:", f"{pad}        {pinned} = ((a{depth}, i{depth}),)"]
+        _emit(below, depth, indent + 2, lines, constants, pinned)
+        lines.append(f"{pad}    elif kind is list:")
+    else:
+        lines.append(f"{pad}    if kind is list:")
+    lines.append(
+        f"{pad}        _read_array({element}, {mode}, {name}, ((a{depth}, i{depth}),), found)"
+    )
+    if mode & LEAF:
+        lines.append(f"{pad}    elif kind is not dict:")
+        lines.append(f"{pad}        found.append(({element}, ()))")
 
 
 _GENERATED_STEPS = 32  # beyond this (deep paths spelled many ways), the general walk reads

@@ -19,7 +19,7 @@ from busway.patterns.conditions import Condition, ExactString
 from busway.patterns.evaluate import FieldCheck
 from busway.patterns.path_index import PathIndex, anchor_cost
 
-__all__ = ["Entry", "Gate", "Hit"]
+__all__ = ["Entry", "Gate", "GateGroup", "Hit", "Tried", "plan_of"]
 
 FieldSpec = tuple[str, tuple[Condition, ...]]
 
@@ -68,6 +68,8 @@ class Entry:
 # to be checked, and the settled alternatives themselves (for when consistency may matter).
 Hit = tuple[frozenset[str], frozenset[Entry], frozenset[Entry]]
 _NONE: frozenset[Any] = frozenset()
+# Conditions a gate tries in turn, each with what it hands over when a leaf satisfies it.
+Tried = tuple[tuple[Callable[[object], bool], Hit], ...]
 
 
 def hit_of(entries: Iterable[Entry]) -> Hit:
@@ -104,8 +106,8 @@ class Gate:
         self.scanned: dict[Condition, set[Entry]] = {}
         self.index: PathIndex | None = None
         # What a lookup hands over: per exact value, and per scanned condition (tried in turn).
-        self.hits: dict[str, Hit] = {}
-        self.tried: tuple[tuple[Callable[[object], bool], Hit], ...] = ()
+        self.hits: dict[str, tuple[Hit, ...]] = {}
+        self.tried: Tried = ()
 
     def add_all(self, conditions: tuple[Condition, ...], entry: Entry) -> None:
         for condition in conditions:
@@ -142,7 +144,7 @@ class Gate:
     def _rehit(self, value: str) -> None:
         entries = self.exact.get(value)
         if entries:
-            self.hits[value] = hit_of(entries)
+            self.hits[value] = (hit_of(entries),)
         else:
             self.hits.pop(value, None)
 
@@ -150,6 +152,48 @@ class Gate:
         self.tried = tuple(
             (condition.matches, hit_of(entries)) for condition, entries in self.scanned.items()
         )
+
+
+# The gates an anchor value opens, merged per gate path: (gate path, anchor path, the hits of
+# their exact strings by value, the conditions they try in turn with their hits, their tables).
+GateGroup = tuple[str, str, dict[str, tuple[Hit, ...]], Tried, tuple[PathIndex, ...]]
+
+
+def plan_of(gates: Iterable[Gate]) -> tuple[GateGroup, ...]:
+    """Merge gates that share an anchor path and a gate path, so an event that opens several
+    (a source matches several prefixes, each gated on detail-type) looks its value up once.
+    Cheap to make the first time a value is seen: a lone gate's table serves as it is, and
+    merged tables share the gates' hits rather than copying them."""
+    groups: dict[tuple[str, str], list[Gate]] = {}
+    for gate in gates:
+        groups.setdefault((gate.path, gate.anchor_path), []).append(gate)
+    return tuple(
+        (
+            path,
+            anchor_path,
+            _merged_hits(members),
+            _merged_tried(members),
+            tuple(gate.index for gate in members if gate.index is not None),
+        )
+        for (path, anchor_path), members in groups.items()
+    )
+
+
+def _merged_hits(gates: list[Gate]) -> dict[str, tuple[Hit, ...]]:
+    if len(gates) == 1:
+        return gates[0].hits
+    merged = dict(gates[0].hits)
+    for gate in gates[1:]:
+        for value, hits in gate.hits.items():
+            found = merged.get(value)
+            merged[value] = hits if found is None else found + hits
+    return merged
+
+
+def _merged_tried(gates: list[Gate]) -> Tried:
+    if len(gates) == 1:
+        return gates[0].tried
+    return tuple(tried for gate in gates for tried in gate.tried)
 
 
 def _discard_member(table: dict[Any, set[Entry]], key: Any, entry: Entry) -> None:

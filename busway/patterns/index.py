@@ -16,6 +16,11 @@ a gate tries those in turn until it holds more than a few; only then does it get
 two fields, the one whose path other anchors already need becomes the anchor. When those two
 fields are all an alternative has (``gates``: it is *settled*), the gate's lookup hands over
 its rule id as matched, with nothing left to check, unless consistency could still rule it out.
+An anchor value often opens several gates on the same path (a source satisfies a few
+prefixes, each gated on detail-type): the first time a string value is seen, the gates it
+opens are merged per gate path (``gates.plan_of``, sharing the gates' own tables), so each
+path's value is looked up once; what a value opens is kept until a gate on that anchor path
+changes.
 
 Matching an event reads it lazily, one path at a time: up front only the anchor paths (those
 the path tables and the gates' tables are keyed by), then a gate's path when an event opens
@@ -39,7 +44,7 @@ from busway.patterns.compiler import DEFAULT_MAX_PATTERN_CHARS, compile_pattern
 from busway.patterns.conditions import Condition
 from busway.patterns.evaluate import FieldCheck, consistent_choice_exists, prepare_alternative
 from busway.patterns.flatten import LazyLeaves, PathTrees, read_lazily
-from busway.patterns.gates import Entry, Gate, Hit
+from busway.patterns.gates import Entry, Gate, GateGroup, Hit, plan_of
 from busway.patterns.path_index import PathIndex, anchor_cost
 
 __all__ = ["RuleIndex"]
@@ -91,6 +96,8 @@ class RuleIndex:
         # Gates by (anchor path, anchor conditions, gate path), and filed by anchor path.
         self._gates: dict[tuple[str, tuple[Condition, ...], str], Gate] = {}
         self._gate_paths: dict[str, PathIndex] = {}
+        # What each anchor value seen lately opens, by anchor path (see ``_plan``).
+        self._plans: dict[str, dict[str, tuple[GateGroup, ...]]] = {}
         # How many fields of all alternatives carry each (path, condition), and which
         # alternatives are anchored on it.
         self._popularity: Counter[tuple[str, Condition]] = Counter()
@@ -164,7 +171,7 @@ class RuleIndex:
         """The alternatives whose anchor some leaf satisfies, and the unanchored ones; the
         rule ids of alternatives the gates settle go straight into ``matched``."""
         candidates: set[Entry] = set(self._unanchored) if self._unanchored else set()
-        gates: set[Gate] = set()
+        plans: list[tuple[GateGroup, ...]] = []
         paths, gate_paths = self._paths, self._gate_paths
         for path, found in leaves.items():  # the anchor paths, all read up front
             if not found:
@@ -174,44 +181,56 @@ class RuleIndex:
                 path_index.collect(found, candidates)
             path_index = gate_paths.get(path)
             if path_index is not None:
-                path_index.collect(found, gates)
+                known = self._plans.get(path)
+                for value, _ in found:
+                    plan = known.get(value) if known is not None and type(value) is str else None
+                    plans.append(plan if plan is not None else self._plan(path, value))
         # The gates, tried here rather than through calls: an event opens several.
         pinned = leaves.pinned
-        for gate in gates:
-            gated = leaves.get(gate.path)
-            if gated is None:
-                gated = leaves.read(gate.path)
-            if not gated:
-                continue
-            hits: list[Hit] = []
-            exact = gate.hits
-            if exact:
-                for value, _ in gated:
-                    if type(value) is str:
-                        hit = exact.get(value)
-                        if hit is not None:
-                            hits.append(hit)
-            if gate.index is not None:
-                gate.index.collect(gated, candidates)
-            else:
-                for accepts, hit in gate.tried:
+        for plan in plans:
+            for gate_path, anchor_path, exact, tried, tables in plan:
+                gated = leaves.get(gate_path)
+                if gated is None:
+                    gated = leaves.read(gate_path)
+                if not gated:
+                    continue
+                hits: list[Hit] = []
+                if exact:
+                    for value, _ in gated:
+                        if type(value) is str:
+                            found_hits = exact.get(value)
+                            if found_hits is not None:
+                                hits += found_hits
+                for accepts, hit in tried:
                     for value, _ in gated:
                         if accepts(value):
                             hits.append(hit)
                             break
-            if not hits:
-                continue
-            # Settled rule ids match outright, unless consistency could still rule them out.
-            unsure = bool(pinned) and (gate.path in pinned or gate.anchor_path in pinned)
-            for settled, rest, settled_entries in hits:
-                if rest:
-                    candidates |= rest
-                if settled:
-                    if unsure:
-                        candidates |= settled_entries
-                    else:
-                        matched |= settled
+                for table in tables:
+                    table.collect(gated, candidates)
+                if not hits:
+                    continue
+                # Settled rule ids match outright, unless consistency could still rule them out.
+                unsure = bool(pinned) and (gate_path in pinned or anchor_path in pinned)
+                for settled, rest, settled_entries in hits:
+                    if rest:
+                        candidates |= rest
+                    if settled:
+                        if unsure:
+                            candidates |= settled_entries
+                        else:
+                            matched |= settled
         return candidates
+
+    def _plan(self, path: str, value: object) -> tuple[GateGroup, ...]:
+        """The gates an anchor value opens, merged per gate path; kept for a string value
+        (sources, detail-types recur), until a gate anchored on the path changes."""
+        plan = plan_of(self._gate_paths[path].members(value))
+        if type(value) is str:
+            known = self._plans.setdefault(path, {})
+            if len(known) < _REMEMBERED_PLANS:
+                known[value] = plan
+        return plan
 
     @staticmethod
     def _rest_holds(entry: Entry, leaves: LazyLeaves, verdicts: dict[FieldCheck, bool]) -> bool:
@@ -301,6 +320,7 @@ class RuleIndex:
             self._table(self._paths, anchor.path).add_all(anchor.conditions, entry)
         else:
             self._open_gate(anchor, gate_field.path).add_all(gate_field.conditions, entry)
+            self._plans.pop(anchor.path, None)
 
     def _read_sooner(self, gate_field: FieldCheck, anchor: FieldCheck) -> bool:
         """Whether to swap the two: an anchor path is read for every event and a gate path
@@ -331,6 +351,7 @@ class RuleIndex:
             self._discard_all(self._paths, path, conditions, entry)
         else:
             self._close_gate(path, conditions, gate, entry)
+            self._plans.pop(path, None)
 
     def _table(self, tables: dict[str, PathIndex], path: str) -> PathIndex:
         """The table of ``path`` in ``tables`` (the anchors' or the gates'), made if new."""
@@ -398,5 +419,6 @@ def _gate_field(ranked: list[tuple[int, FieldCheck]]) -> FieldCheck | None:
     return None
 
 
+_REMEMBERED_PLANS = 4096  # as a path table remembers strings: the recurring ones come early
 _TABLE_COST = 20  # kinds up to numeric ranges are served by a table, not a scan
 _CROWDED = 4  # alternatives sharing an exact anchor before it is worth gating them

@@ -25,8 +25,8 @@ class UnsafeNumber(tuple[str, str]):
 def _double_of_decimal(value: decimal.Decimal) -> float | None:
     if not value.is_finite():
         return None
-    double = float(value)
     text = str(value)
+    double = float(text)  # what float(value) does, without making the text a second time
     if len(text) <= _SURE_DIGITS and "E" not in text and "e" not in text:
         # At most 15 significant digits, well inside the range of normal doubles: such a
         # decimal always comes back from its double (DBL_DIG), so spare the round trip.

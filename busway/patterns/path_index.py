@@ -280,6 +280,19 @@ class PathIndex:
             else:
                 self._collect_other(value, into)
 
+    def members(self, value: object) -> set[Any]:
+        """What ``collect`` adds for one value, not remembered (for callers that keep what
+        they make of it themselves)."""
+        found: set[Any] = set()
+        if type(value) is str:
+            self._collect_string(value, found)
+            for condition, members in self.scanned.items():
+                if condition.matches(value):
+                    found |= members
+        else:
+            self._collect_other(value, found)
+        return found
+
     def _remember(self, value: str) -> frozenset[Any] | set[Any]:
         found: set[Any] = set()
         self._collect_string(value, found)

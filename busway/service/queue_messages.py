@@ -73,7 +73,9 @@ def check_send(request: SendRequest, settings: QueueSettings) -> None:
     """Raise the error AWS gives for a message this queue cannot take."""
     if not request.body:
         raise MissingParameter.named("MessageBody")
-    if _BODY.fullmatch(request.body) is None:
+    body = request.body
+    # Printable ASCII (the usual body: JSON) is all valid; only other text needs the pattern.
+    if not (body.isascii() and body.isprintable()) and _BODY.fullmatch(body) is None:
         raise InvalidMessageContents(
             "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | "
             "#x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"

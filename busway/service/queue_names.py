@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 from busway.model import Scope
@@ -31,6 +32,8 @@ def queue_arn(scope: Scope, name: str) -> str:
     return f"arn:aws:sqs:{scope.region}:{scope.account}:{name}"
 
 
+# Every delivery to a queue target splits its target's ARN: the few ARNs in use are kept.
+@lru_cache(maxsize=1024)
 def split_queue_arn(arn: str) -> tuple[Scope, str] | None:
     """The scope and name an SQS queue ARN names; None for anything else."""
     parts = arn.split(":")

@@ -284,7 +284,7 @@ class QueueService:
             id=self._ids(),
             body=request.body,
             sent_at=now,
-            visible_at=now + timedelta(seconds=delay),
+            visible_at=now + timedelta(seconds=delay) if delay else now,
             sender_id=sender_id,
             attributes=dict(request.attributes),
             system_attributes=dict(request.system_attributes),

@@ -116,3 +116,25 @@ def test_appending_nothing_is_a_no_op(store: Store) -> None:
         assert await store.count_events() == 0
 
     run(store, body)
+
+
+def test_each_event_of_one_call_keeps_its_own_times(store: Store) -> None:
+    # One call's events usually share their datetimes; here they alternate and differ, so a
+    # time converted for one event must never be reused for another.
+    early = record("x").event.time
+    late = early + timedelta(hours=1, microseconds=7)
+    records = []
+    for n, (time, ingested, due) in enumerate(
+        [(early, late, early), (late, early, late), (early, early, late), (late, late, early)]
+    ):
+        base = record(f"e{n}", (R1, "t1"))
+        event = replace(base.event, time=time, ingested_at=ingested)
+        records.append(IngestRecord(event, (replace(base.deliveries[0], due_at=due),)))
+
+    async def body() -> None:
+        await store.append_events(records)
+        for stored in records:
+            assert await store.get_event(stored.event.id) == stored.event
+            assert await store.list_deliveries(stored.event.id) == [*stored.deliveries]
+
+    run(store, body)

@@ -8,6 +8,7 @@ import pathlib
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from contextlib import closing
 
 import pytest
@@ -159,3 +160,90 @@ def test_the_wal_reaches_the_database_file_without_the_writer_checkpointing(
             await database.close()
 
     assert asyncio.run(scenario()) == 100
+
+
+def test_commits_go_on_while_a_sync_waits_for_the_disk(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow sync holds back no commit: the next batch commits (its on_commit runs) while the
+    previous one's sync is still under way; its caller still waits for a sync of its own."""
+    syncs_started: list[int] = []
+    gate = threading.Event()
+    gate.set()
+    real_sync = os.fdatasync
+
+    def fdatasync(descriptor: int) -> None:
+        # What the writer thread had committed when the sync began (on_commit callbacks run
+        # later, on the loop: they cannot tell).
+        syncs_started.append(len(worked))
+        if not gate.wait(WAIT_S):
+            raise OSError("the test's disk stayed stalled")
+        real_sync(descriptor)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    committed: list[int] = []
+    worked: list[int] = []
+
+    async def wait_for(condition: Callable[[], bool]) -> None:
+        for _ in range(int(WAIT_S / 0.01)):
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the condition never held")
+
+    def insert(n: int) -> Callable[[sqlite3.Connection], int]:
+        def work(connection: sqlite3.Connection) -> int:
+            connection.execute("INSERT INTO t VALUES (?)", (n,))
+            worked.append(n)
+            return n
+
+        return work
+
+    async def scenario() -> None:
+        database = SqliteDatabase(tmp_path / "busway.db", synchronous="FULL")
+        await database.open()
+        try:
+            await database.write(lambda c: c.execute("CREATE TABLE t (n INTEGER)"))
+            syncs_started.clear()
+            gate.clear()  # the disk stalls
+            first = asyncio.ensure_future(database.write(insert(1), on_commit=committed.append))
+            await wait_for(lambda: syncs_started == [1])  # the first's sync is waiting
+            second = asyncio.ensure_future(database.write(insert(2), on_commit=committed.append))
+            await wait_for(lambda: committed == [1, 2])  # committed while that sync waits
+            assert not first.done()
+            assert not second.done()
+            gate.set()
+            assert (await first, await second) == (1, 2)
+            assert syncs_started == [1, 2]  # the second was answered after a sync of its own
+        finally:
+            gate.set()
+            await database.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_sync_that_fails_oddly_fails_its_writes_instead_of_stopping_the_syncs(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_sync = os.fdatasync
+    failing = [True]
+
+    def fdatasync(descriptor: int) -> None:
+        if failing[0]:
+            raise ValueError("not an OSError")
+        real_sync(descriptor)
+
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+
+    async def scenario() -> None:
+        database = SqliteDatabase(tmp_path / "busway.db", synchronous="FULL")
+        await database.open()
+        try:
+            with pytest.raises(ValueError, match="not an OSError"):
+                await database.write(lambda c: c.execute("CREATE TABLE t (n INTEGER)"))
+            failing[0] = False
+            await database.write(lambda c: c.execute("INSERT INTO t VALUES (1)"))
+        finally:
+            await database.close()
+
+    asyncio.run(scenario())

@@ -77,3 +77,14 @@ def test_request_ids_without_a_time_are_random_version_4_uuids() -> None:
     issued = [ids() for _ in range(2000)]
     assert len(set(issued)) == 2000
     assert all(uuid.UUID(text).version == 4 for text in issued)
+
+
+def test_each_id_carries_the_time_it_was_given() -> None:
+    ids = Uuids()
+    later = NOW + timedelta(seconds=5)
+    same_instant = NOW + timedelta(0)  # equal to NOW, another object
+    issued = [ids(NOW), ids(NOW), ids(later), ids(NOW), ids(same_instant), ids(later)]
+    prefixes = [text[:13] for text in issued]
+    assert prefixes[0] == prefixes[1] == prefixes[3] == prefixes[4]
+    assert prefixes[2] == prefixes[5] != prefixes[0]
+    assert prefixes[0] == Uuids()(NOW)[:13]

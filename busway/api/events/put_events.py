@@ -77,6 +77,19 @@ def _result(result: EntryResult) -> dict[str, str | None]:
 def _entry(raw: Any) -> EntryInput:
     if not isinstance(raw, dict):
         raise SerializationError("Value for member Entries is not a valid structure.")
+    get = raw.get
+    source, detail_type, detail = get("Source"), get("DetailType"), get("Detail")
+    bus = get("EventBusName")
+    # The usual entry: strings, no resources, time or trace header. Anything else takes the
+    # general path, which checks member by member and reports the first wrong one.
+    strings = (
+        (source.__class__ is str)
+        + (detail_type.__class__ is str)
+        + (detail.__class__ is str)
+        + (bus.__class__ is str)
+    )
+    if len(raw) == strings:
+        return EntryInput(source, detail_type, detail, (), None, bus)
     return EntryInput(
         source=_text(raw, "Source"),
         detail_type=_text(raw, "DetailType"),

@@ -245,7 +245,8 @@ LIMIT :limit;
 -- name: outcomes_of
 SELECT event_seq, rule_arn, target_id, state, attempts, error_code
 FROM delivery_outcomes
-WHERE event_seq IN (SELECT value FROM json_each(:seqs))
+WHERE account = :account AND region = :region AND bus = :bus
+  AND event_seq IN (SELECT value FROM json_each(:seqs))
 ORDER BY id;
 
 -- name: pending_of

@@ -60,6 +60,8 @@ def queue_from_row(row: tuple[Any, ...]) -> Queue:
 
 
 def _attributes_json(attributes: Mapping[str, MessageAttribute]) -> str:
+    if not attributes:  # most messages: skip the encoder (this runs on the writer thread)
+        return "{}"
     return jsontext.dumps(
         {
             name: [

@@ -7,7 +7,7 @@ integers and decimals keep every digit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -202,8 +202,9 @@ def target_from_json(text: str) -> Target:
 
 
 # --- events and deliveries -----------------------------------------------------------------------
-def event_row(event: Event) -> tuple[Any, ...]:
-    """Parameters of the ``insert_event`` query, in its column order."""
+def event_row(event: Event, micros: Callable[[datetime], int] = to_micros) -> tuple[Any, ...]:
+    """Parameters of the ``insert_event`` query, in its column order; ``micros`` converts its
+    datetimes (``to_micros``, or a memo of it for the many events of one request)."""
     return (
         event.id,
         event.scope.account,
@@ -211,12 +212,15 @@ def event_row(event: Event) -> tuple[Any, ...]:
         event.bus_name,
         event.source,
         event.detail_type,
-        to_micros(event.time),
-        to_micros(event.ingested_at),
-        jsontext.dumps(list(event.resources)),
+        micros(event.time),
+        micros(event.ingested_at),
+        jsontext.dumps(list(event.resources)) if event.resources else _NO_RESOURCES,
         event.trace_header,
         event.body,
     )
+
+
+_NO_RESOURCES = "[]"
 
 
 def event_from_row(row: Row) -> Event:
@@ -236,12 +240,14 @@ def event_from_row(row: Row) -> Event:
     )
 
 
-def delivery_row(delivery: Delivery) -> tuple[Any, ...]:
+def delivery_row(
+    delivery: Delivery, micros: Callable[[datetime], int] = to_micros
+) -> tuple[Any, ...]:
     """Parameters of the ``insert_delivery`` query after the event's seq, in column order."""
     return (
         delivery.rule_arn,
         delivery.target_id,
-        to_micros(delivery.due_at),
+        micros(delivery.due_at),
         delivery.attempts,
     )
 

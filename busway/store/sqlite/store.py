@@ -415,7 +415,7 @@ def _read_activity(
     if not found:
         return head, found, [], []
     seqs = {"seqs": jsontext.dumps([row[0] for row in found])}
-    outcomes = connection.execute(_Q["outcomes_of"], seqs).fetchall()
+    outcomes = connection.execute(_Q["outcomes_of"], {**key, **seqs}).fetchall()
     pending = connection.execute(_Q["pending_of"], seqs).fetchall()
     return head, found, outcomes, pending
 
@@ -470,19 +470,37 @@ def _ingest_rows(
     with a ``lease`` (microseconds) the deliveries are claimed until then."""
     events = []
     deliveries = []
+    micros = _MicrosMemo()
     for index, record in enumerate(records):
-        events.append(rows.event_row(record.event))
+        events.append(rows.event_row(record.event, micros))
         for delivery in record.deliveries:
             if delivery.event_id != record.event.id:
                 raise ValueError(
                     f"delivery for event {delivery.event_id} in the record of {record.event.id}"
                 )
-            rule_arn, target_id, due_at, attempts = rows.delivery_row(delivery)
+            rule_arn, target_id, due_at, attempts = rows.delivery_row(delivery, micros)
             if lease is None:
                 deliveries.append((index, (rule_arn, target_id, due_at, attempts, 0)))
             else:
                 deliveries.append((index, (rule_arn, target_id, lease, attempts, 1)))
     return events, deliveries
+
+
+class _MicrosMemo:
+    """``rows.to_micros`` remembering its last answer: the events of one request and their
+    deliveries mostly share one datetime object (the time of the call)."""
+
+    __slots__ = ("_micros", "_moment")
+
+    def __init__(self) -> None:
+        self._moment: datetime | None = None
+        self._micros = 0
+
+    def __call__(self, moment: datetime) -> int:
+        if moment is not self._moment:
+            self._micros = rows.to_micros(moment)
+            self._moment = moment
+        return self._micros
 
 
 def _handed_off(
@@ -494,14 +512,15 @@ def _handed_off(
     for record in records:
         event = _as_stored(record.event) if record.deliveries else record.event
         for delivery in record.deliveries:
+            # Positional, in ClaimedDelivery's field order: built for every event ingested.
             claimed.append(
                 ClaimedDelivery(
-                    id=delivery_id,
-                    event=event,
-                    rule_arn=delivery.rule_arn,
-                    target_id=delivery.target_id,
-                    attempts=delivery.attempts,
-                    lease_until=lease_until,
+                    delivery_id,
+                    event,
+                    delivery.rule_arn,
+                    delivery.target_id,
+                    delivery.attempts,
+                    lease_until,
                 )
             )
             delivery_id += 1

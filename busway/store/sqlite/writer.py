@@ -23,8 +23,11 @@ inside COMMIT, the same ``fdatasync`` of the same file, only split from it so th
 ``on_commit`` can be called in between. A durable unit's caller still hears of it only after
 the sync; ``on_commit`` runs as soon as its unit is committed (visible to every connection, safe
 from a crash of the process), so that work which merely follows from a commit (delivering the
-events just stored) need not wait for the disk. The next batch still waits for the sync, as it
-would for FULL's: the time a sync takes is what makes batches big.
+events just stored) need not wait for the disk. The sync runs on a thread of its own: while it
+waits for the disk the writer commits the next batches, whose ``on_commit`` then need not wait
+for it either (a slow sync, tens of milliseconds on a busy disk, would otherwise hold every
+delivery behind it). One sync serves every durable batch committed before it started, so a
+durable caller still hears of its unit only once a sync that began after its commit ended.
 """
 
 from __future__ import annotations
@@ -105,11 +108,20 @@ class GroupCommitWriter:
         # Daemon: a store that was never closed must not keep the interpreter alive. Work it had
         # not committed was never acknowledged, and SQLite rolls the open transaction back.
         self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
+        # Committed durable batches waiting for a sync; None ends the syncing thread.
+        self._unsynced: queue.SimpleQueue[tuple[list[_Unit], list[_Outcome]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._syncer = threading.Thread(
+            target=self._sync_run, name=f"{thread_name}-sync", daemon=True
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped = False
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        if self._wal_path is not None:
+            self._syncer.start()
         self._thread.start()
 
     async def submit(
@@ -159,8 +171,12 @@ class GroupCommitWriter:
             if any(unit.on_commit is not None for unit in batch):
                 self._call_soon(self._committed, batch, outcomes)
             if self._wal_path is not None and any(unit.durable for unit in batch):
-                outcomes = self._sync(batch, outcomes)
-            self._hand_back(batch, outcomes)
+                self._unsynced.put((batch, outcomes))  # handed back by the syncing thread
+            else:
+                self._hand_back(batch, outcomes)
+        if self._syncer.is_alive():  # every commit's sync ends before the writer does
+            self._unsynced.put(None)
+            self._syncer.join()
 
     def _take_batch(self) -> tuple[list[_Unit], bool]:
         """Block for the first unit, then take what else is already queued; True at the end."""
@@ -237,18 +253,29 @@ class GroupCommitWriter:
         except RuntimeError:  # the loop is closed: nobody is left to tell
             _log.warning("event loop closed; %d write results dropped", len(batch))
 
-    def _sync(self, batch: list[_Unit], outcomes: list[_Outcome]) -> list[_Outcome]:
-        """The outcomes once the WAL is synced: a durable unit fails if the sync did."""
-        failure = self._sync_wal()
-        if failure is None:
-            return outcomes
-        # Committed, but not known to be on disk.
-        return [
-            (False, failure) if unit.durable else outcome
-            for unit, outcome in zip(batch, outcomes, strict=True)
-        ]
+    # --- the syncing thread --------------------------------------------------------------------
+    def _sync_run(self) -> None:
+        """Sync the WAL for everything committed and queued so far, hand it back; repeat."""
+        stopping = False
+        while not stopping:
+            first = self._unsynced.get()
+            if first is None:
+                return
+            committed = [first]
+            while True:
+                try:
+                    more = self._unsynced.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                committed.append(more)
+            failure = self._sync_wal()
+            for batch, outcomes in committed:
+                self._hand_back(batch, _synced(batch, outcomes, failure))
 
-    def _sync_wal(self) -> OSError | None:
+    def _sync_wal(self) -> Exception | None:
         assert self._wal_path is not None  # noqa: S101 - called only with one
         try:
             # Opened for each sync: a file SQLite made anew must not be missed by an old handle.
@@ -257,7 +284,7 @@ class GroupCommitWriter:
                 os.fdatasync(descriptor)
             finally:
                 os.close(descriptor)
-        except OSError as error:
+        except Exception as error:  # never ends the thread: its callers would wait forever
             _log.exception("syncing the WAL failed")
             return error
         return None
@@ -280,3 +307,16 @@ class GroupCommitWriter:
                 unit.future.set_result(value)
             else:
                 unit.future.set_exception(value)
+
+
+def _synced(
+    batch: list[_Unit], outcomes: list[_Outcome], failure: Exception | None
+) -> list[_Outcome]:
+    """The outcomes once the WAL was synced: a durable unit fails if the sync did (committed,
+    but not known to be on disk)."""
+    if failure is None:
+        return outcomes
+    return [
+        (False, failure) if unit.durable else outcome
+        for unit, outcome in zip(batch, outcomes, strict=True)
+    ]

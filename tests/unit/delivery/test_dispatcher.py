@@ -349,7 +349,8 @@ def test_a_target_that_does_not_answer_times_out_and_is_retried() -> None:
 
 def test_concurrency_is_bounded() -> None:
     gate = asyncio.Event()
-    settings = replace(SETTINGS, dispatch_concurrency=3, dispatch_batch=2)
+    # No backlog: past the three slots, deliveries wait for claims (test_handoff: the backlog).
+    settings = replace(SETTINGS, dispatch_concurrency=3, dispatch_batch=2, dispatch_backlog=0)
     rig = Rig(RecordingTarget(gate=gate), settings=settings)
 
     async def body() -> None:

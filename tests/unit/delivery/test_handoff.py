@@ -1,5 +1,6 @@
 """The hand-off: PutEvents commits its deliveries claimed for the dispatcher, which starts them
-without a claim of its own; without room they take the claim path."""
+without a claim of its own, or keeps them in its backlog until a slot is free; without room
+there either they take the claim path."""
 
 from __future__ import annotations
 
@@ -50,8 +51,8 @@ class ClaimSpy(MemoryStore):
         return await super().append_claimed_events(records, lease_until, on_commit=on_commit)
 
 
-def _rig(target: RecordingTarget | None = None, *, concurrency: int = 128) -> Rig:
-    settings = replace(SETTINGS, dispatch_concurrency=concurrency)
+def _rig(target: RecordingTarget | None = None, *, concurrency: int = 128, backlog: int = 0) -> Rig:
+    settings = replace(SETTINGS, dispatch_concurrency=concurrency, dispatch_backlog=backlog)
     return Rig(target or RecordingTarget(), settings=settings, store=ClaimSpy())
 
 
@@ -91,6 +92,103 @@ def test_without_room_deliveries_take_the_claim_path() -> None:
     run(rig, body)
 
 
+def test_deliveries_beyond_the_slots_wait_in_the_backlog_not_for_a_claim() -> None:
+    rig = _rig(concurrency=2, backlog=4)
+
+    async def body() -> None:
+        async with rig.running():
+            ids = await rig.put(5)  # five deliveries: two slots, three in the backlog
+            await eventually(lambda: rig.dispatcher.counters.delivered == 5)
+            await rig.settled()
+            for event_id in ids:
+                assert await rig.store.list_deliveries(event_id) == []
+        assert _spy(rig).claimed_ids == []
+        assert rig.target.max_active <= 2
+        assert sorted(i.event.id for i in rig.target.invocations) == sorted(ids)
+
+    run(rig, body)
+
+
+def test_past_the_backlog_deliveries_take_the_claim_path() -> None:
+    rig = _rig(concurrency=1, backlog=1)
+
+    async def body() -> None:
+        async with rig.running():
+            await rig.put(3)  # one slot and one backlog place are not room for three
+            await eventually(lambda: rig.dispatcher.counters.delivered == 3)
+            await rig.settled()
+        assert len(_spy(rig).claimed_ids) == 3
+
+    run(rig, body)
+
+
+def test_a_backlogged_delivery_whose_lease_ran_short_is_given_back_and_claimed() -> None:
+    gate = asyncio.Event()
+    rig = _rig(RecordingTarget(gate=gate), concurrency=1, backlog=4)
+
+    async def body() -> None:
+        async with rig.running():
+            first = await rig.put()
+            [second] = await rig.put()  # backlogged behind the first, which waits at the gate
+            await eventually(lambda: len(rig.target.invocations) == 1)
+            # 20 s of the 60 s lease gone: too little left for a 30 s attempt and its settling.
+            rig.clock.advance(timedelta(seconds=20))
+            gate.set()
+            await eventually(lambda: rig.dispatcher.counters.delivered == 2)
+            await rig.settled()
+        assert [i.event.id for i in rig.target.invocations] == [*first, second]
+        assert len(_spy(rig).claimed_ids) == 1  # the second, claimed again after its release
+        assert [i.attempt for i in rig.target.invocations] == [1, 1]  # no attempt counted
+
+    run(rig, body)
+
+
+def test_a_backlog_that_stalls_takes_no_more_deliveries() -> None:
+    gate = asyncio.Event()
+    rig = _rig(RecordingTarget(gate=gate), concurrency=1, backlog=4)
+
+    async def body() -> None:
+        async with rig.running():
+            first = await rig.put()
+            second = await rig.put()  # backlogged behind the first, which waits at the gate
+            await eventually(lambda: len(rig.target.invocations) == 1)
+            rig.clock.advance(timedelta(seconds=3))  # the backlog has not moved for 3 s
+            [third] = await rig.put()
+            [pending] = await rig.store.list_deliveries(third)
+            assert pending.due_at == T0 + timedelta(seconds=3)  # stored due, for a claim
+            gate.set()
+            await eventually(lambda: rig.dispatcher.counters.delivered == 3)
+            await rig.settled()
+        assert [i.event.id for i in rig.target.invocations] == [*first, *second, third]
+        assert len(_spy(rig).claimed_ids) == 1  # the third, by a claim
+
+    run(rig, body)
+
+
+def test_stop_gives_the_backlog_back() -> None:
+    gate = asyncio.Event()
+    rig = _rig(RecordingTarget(gate=gate), concurrency=1, backlog=4)
+
+    async def body() -> None:
+        await rig.dispatcher.start()
+        first = await rig.put()
+        backlogged = await rig.put(2)
+        await eventually(lambda: len(rig.target.invocations) == 1)
+        stopping = asyncio.create_task(rig.dispatcher.stop())
+        await eventually(lambda: rig.dispatcher._stopping)
+        gate.set()  # the attempt under way ends and is settled
+        await stopping
+        assert [i.event.id for i in rig.target.invocations] == first
+        assert await rig.store.list_deliveries(first[0]) == []
+        for event_id in backlogged:
+            [pending] = await rig.store.list_deliveries(event_id)
+            assert (pending.due_at, pending.attempts) == (T0, 0)  # due now, no attempt counted
+        assert await rig.store.release_claims(T0) == 0  # and no longer claimed
+        assert rig.dispatcher.in_flight == 0
+
+    run(rig, body)
+
+
 def test_a_dispatcher_not_started_leaves_deliveries_to_its_claims() -> None:
     rig = _rig()
 
@@ -123,7 +221,7 @@ def test_a_handed_off_delivery_that_fails_is_retried() -> None:
 
 
 def test_reservations_are_bounded_and_given_back() -> None:
-    rig = _rig(concurrency=4)
+    rig = _rig(concurrency=3, backlog=1)
 
     async def body() -> None:
         dispatcher = rig.dispatcher

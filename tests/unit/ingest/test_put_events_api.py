@@ -84,6 +84,33 @@ def test_failed_entries_carry_only_code_and_message_in_order(app: App) -> None:
     }
 
 
+def test_null_members_count_as_absent(app: App) -> None:
+    status, answer = raw_put(app, {"Entries": [{**ENTRY, "Source": None, "EventBusName": None}]})
+    assert status == 200
+    assert answer["Entries"][0]["ErrorMessage"] == (
+        "Parameter Source is not valid. Reason: Source is a required argument."
+    )
+
+
+def test_unknown_entry_members_are_ignored(app: App, harness: Harness) -> None:
+    status, answer = raw_put(app, {"Entries": [{**ENTRY, "Unknown": 1}]})
+    assert (status, answer["FailedEntryCount"]) == (200, 0)
+    assert stored_envelope(harness)["source"] == "my.app"
+
+
+def test_an_entry_of_strings_keeps_every_member(app: App, harness: Harness) -> None:
+    entry = {**ENTRY, "EventBusName": "default", "TraceHeader": "Root=1-5759e988"}
+    status, _ = raw_put(app, {"Entries": [entry]})
+    assert status == 200
+    event = harness.event(event_id(1))
+    assert event is not None
+    assert (event.source, event.detail_type, event.trace_header) == (
+        "my.app",
+        "Order Placed",
+        "Root=1-5759e988",
+    )
+
+
 def test_an_empty_entry_fails_on_its_source(app: App) -> None:
     answer = put(app, {})
     assert answer["FailedEntryCount"] == 1
@@ -290,10 +317,12 @@ def test_violations_are_counted_and_joined(app: App) -> None:
         {"Entries": ["x"]},
         {"Entries": [{**ENTRY, "Source": 1}]},
         {"Entries": [{**ENTRY, "Detail": {"a": 1}}]},
+        {"Entries": [{**ENTRY, "EventBusName": 5}]},
+        {"Entries": [{**ENTRY, "DetailType": ["T"], "EventBusName": "default"}]},
         {"Entries": [{**ENTRY, "Resources": "arn"}]},
         {"Entries": [{**ENTRY, "Resources": [1]}]},
     ],
-    ids=["entries", "entry", "source", "detail", "resources", "resource"],
+    ids=["entries", "entry", "source", "detail", "bus", "detail-type", "resources", "resource"],
 )
 def test_wrong_json_types_are_serialization_errors(app: App, body: dict[str, Any]) -> None:
     status, answer = raw_put(app, body)

@@ -39,6 +39,21 @@ def test_a_record_is_one_json_object_with_time_level_logger_and_message() -> Non
     }
 
 
+@pytest.mark.parametrize(
+    ("created", "time"),
+    [
+        (1_700_000_000.9999996, "2023-11-14T22:13:21.000Z"),  # rounds into the next second
+        (1_700_000_000.9995, "2023-11-14T22:13:20.999Z"),
+        (1_335_348_760.0079994, "2012-04-25T10:12:40.007Z"),
+        (0.0, "1970-01-01T00:00:00.000Z"),
+    ],
+)
+def test_the_time_is_the_records_instant_in_utc_milliseconds(created: float, time: str) -> None:
+    record = make("m")
+    record.created = created
+    assert line(record)["time"] == time
+
+
 def test_extra_fields_become_top_level_keys() -> None:
     parsed = line(make("failed", event_id="e-1", attempt=2, error_message=None))
     assert parsed["event_id"] == "e-1"

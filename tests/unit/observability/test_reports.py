@@ -180,7 +180,8 @@ def test_dead_lettering_is_reported() -> None:
 
 def test_deliveries_beyond_the_dispatchers_room_are_reported_deferred() -> None:
     rig = Rig()
-    settings = Settings(dispatch_poll_seconds=30.0, dispatch_concurrency=2)
+    # No backlog: the room is the concurrency alone.
+    settings = Settings(dispatch_poll_seconds=30.0, dispatch_concurrency=2, dispatch_backlog=0)
     telemetry = observed(rig, settings=settings)
 
     async def body() -> None:

@@ -147,6 +147,42 @@ def _random_event(rng: random.Random) -> dict[str, Any]:
     return event
 
 
+def test_gates_a_value_opened_before_see_rules_added_and_removed_since() -> None:
+    index = RuleIndex()
+    for number in range(16):  # a popular detail-type: the prefixes below anchor, gated on it
+        index.add(f"other{number}", {"source": [f"other.{number}"], "detail-type": ["T2"]})
+    event = {"source": "app.orders.1", "detail-type": "T2", "detail": {"n": 5}}
+    index.add("p", {"source": [{"prefix": "app."}], "detail-type": ["T2"]})
+    assert index.matches(event) == {"p"}
+    # Another prefix of the same value, gated on the same path: its gate joins the merged one.
+    index.add("q", {"source": [{"prefix": "app.orders"}], "detail-type": ["T2"]})
+    index.add("n", {"source": [{"prefix": "app.orders"}], "detail": {"n": [{"numeric": [">", 4]}]}})
+    assert index.matches(event) == {"p", "q", "n"}
+    index.add("p", {"source": [{"prefix": "app."}], "detail-type": ["T9"]})
+    assert index.matches(event) == {"q", "n"}
+    index.remove("q")
+    assert index.matches(event) == {"n"}
+    index.remove("n")
+    assert index.matches(event) == set()
+
+
+def test_index_agrees_with_matches_while_rules_come_and_go() -> None:
+    rng = random.Random(11)
+    rules: dict[str, Any] = {}
+    index = RuleIndex()
+    for step in range(400):
+        rule_id = f"r{rng.randrange(60)}"
+        if rng.random() < 0.3 and rule_id in rules:
+            index.remove(rule_id)
+            del rules[rule_id]
+        else:
+            rules[rule_id] = _random_pattern(rng)
+            index.add(rule_id, rules[rule_id])
+        event = _random_event(rng)
+        expected = {rule_id for rule_id, pattern in rules.items() if matches(pattern, event)}
+        assert index.matches(event) == expected, (step, event)
+
+
 def test_index_agrees_with_matches_on_random_rules() -> None:
     rng = random.Random(7)
     rules = {f"r{n}": _random_pattern(rng) for n in range(150)}

@@ -6,9 +6,13 @@
 -- activity_floors remembers where its ring now starts (older events of the bus are no longer
 -- shown, rather than shown as if they had matched nothing). Nothing is written per event: the
 -- events themselves are those of the events table.
+--
+-- A row is written for every settled delivery, so it carries only what the ring and the
+-- console's reads need: one index (by bus, which also finds a page's outcomes), and no foreign
+-- key, whose check on every insert would only guard what the ring's pruning already bounds.
 CREATE TABLE delivery_outcomes (
     id         INTEGER PRIMARY KEY,
-    event_seq  INTEGER NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
+    event_seq  INTEGER NOT NULL,  -- the events row's seq
     account    TEXT NOT NULL,
     region     TEXT NOT NULL,
     bus        TEXT NOT NULL,
@@ -19,7 +23,6 @@ CREATE TABLE delivery_outcomes (
     error_code TEXT
 );
 
-CREATE INDEX delivery_outcomes_by_event ON delivery_outcomes (event_seq);
 CREATE INDEX delivery_outcomes_by_bus ON delivery_outcomes (account, region, bus, event_seq);
 
 CREATE TABLE activity_floors (
