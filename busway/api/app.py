@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any, NamedTuple
 
 from busway.api.awsjson import JsonResponse, JsonService, error_body, invoke
+from busway.api.body import BodyTooLarge, read_body
 from busway.api.context import RequestContext
 from busway.api.sigv4 import credential_region
 from busway.errors import ValidationError
@@ -31,10 +32,6 @@ Asgi = Callable[[Message, Receive, Send], Awaitable[None]]
 _TOO_LARGE = {
     "AWSEvents.PutEvents": "Total size of the entries in the request is over the limit.",
 }
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class Mount(NamedTuple):
@@ -102,7 +99,7 @@ class App:
             await _respond(send, JsonResponse(400, body, "application/x-amz-json-1.1"), request_id)
             return
         try:
-            body = await _read_body(receive, self._max_body_bytes)
+            body = await read_body(receive, self._max_body_bytes)
         except BodyTooLarge:
             message = _TOO_LARGE.get(
                 target, f"Request must be smaller than {self._max_body_bytes} bytes."
@@ -137,24 +134,6 @@ class App:
                     await self._on_shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    """The request body, refusing to hold more than ``limit`` bytes of it in memory."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 async def _respond(

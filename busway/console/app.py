@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, quote
 
 import jinja2
 
+from busway.api.body import BodyTooLarge, read_body
 from busway.console.present import pretty_json, rule_name, shown_time, state_label
 from busway.errors import ResourceNotFound, ServiceError
 from busway.model import RetryPolicy, Scope
@@ -302,20 +303,10 @@ def _fields(raw: bytes) -> dict[str, str]:
 
 
 async def _read_form(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > _MAX_FORM_BYTES:
-            raise _BadRequest(f"The form is larger than {_MAX_FORM_BYTES} bytes.")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+    try:
+        return await read_body(receive, _MAX_FORM_BYTES)
+    except BodyTooLarge:
+        raise _BadRequest(f"The form is larger than {_MAX_FORM_BYTES} bytes.") from None
 
 
 def _static(name: str) -> _Response:

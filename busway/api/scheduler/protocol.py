@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from busway import jsontext
+from busway.api.body import BodyTooLarge, read_body
 from busway.api.request import Request, SerializationError
 from busway.api.sigv4 import credential_region
 from busway.errors import ServiceError
@@ -121,7 +122,12 @@ class SchedulerProtocol:
         query = urllib.parse.parse_qs(
             scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
         )
-        body = await _read_body(receive, self._max_body_bytes)
+        try:
+            body = await read_body(receive, self._max_body_bytes)
+        except BodyTooLarge:
+            raise _BodyTooLarge(
+                f"Request must be smaller than {self._max_body_bytes} bytes."
+            ) from None
         call = Call(Scope(self._account, region), label, query, _parse(body))
         return await handler(call)
 
@@ -136,23 +142,6 @@ def _route_parts(scope: Message) -> tuple[str, str | None]:
     if len(segments) == 2 and segments[1]:
         return segments[0], urllib.parse.unquote(segments[1])
     return "", None  # no route has more segments
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _BodyTooLarge(f"Request must be smaller than {limit} bytes.")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 def _parse(body: bytes) -> Request:

@@ -128,6 +128,15 @@ def test_the_sandbox_shows_aws_exact_error_message() -> None:
     run(body)
 
 
+def test_a_form_past_the_limit_is_a_400_page() -> None:
+    async def body(node: Node) -> None:
+        page = await node.post("/console/sandbox", {"event": "x" * 600_000, "pattern": "{}"})
+        assert page.status == 400
+        assert "The form is larger than 524288 bytes." in page.text
+
+    run(body)
+
+
 def test_queue_page_peeks_without_receiving_and_purges() -> None:
     async def body(node: Node) -> None:
         await node.ok("AmazonSQS.CreateQueue", {"QueueName": "q"})
