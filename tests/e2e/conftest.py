@@ -29,26 +29,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuswayServer]:
         yield running
 
 
-def events_client(endpoint: str, region: str = REGION) -> Any:
+def aws_client(service: str, endpoint: str, region: str = REGION) -> Any:
+    """A boto3 client of ``service`` for busway at ``endpoint``, with dummy credentials."""
     return boto3.client(
-        "events",
+        service,
         endpoint_url=endpoint,
         region_name=region,
         aws_access_key_id="test",
         aws_secret_access_key="test",
         config=CLIENT_CONFIG,
     )
+
+
+def events_client(endpoint: str, region: str = REGION) -> Any:
+    return aws_client("events", endpoint, region)
 
 
 def sqs_client(endpoint: str, region: str = REGION) -> Any:
-    return boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=CLIENT_CONFIG,
-    )
+    return aws_client("sqs", endpoint, region)
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
-from tests.e2e.conftest import CLIENT_CONFIG, REGION, aws_cli, events_client, sqs_client
+from tests.e2e.conftest import REGION, aws_cli, aws_client, events_client, sqs_client
 from tests.support.http_sink import HttpSink, Reply
 from tests.support.server import BuswayServer
 
@@ -127,14 +126,7 @@ def test_the_docs_lambda_handler_runs_unchanged(server: BuswayServer) -> None:
     arn = f"arn:aws:lambda:{REGION}:000000000000:function:hello"
     _rule(server.endpoint, "to-lambda", "lambda.app", {"Id": "f", "Arn": arn})
     _put(server.endpoint, "lambda.app", {"instance-id": "i-0abc"})
-    logs = boto3.client(
-        "logs",
-        endpoint_url=server.endpoint,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=CLIENT_CONFIG,
-    )
+    logs = aws_client("logs", server.endpoint)
     deadline = time.monotonic() + WAIT_S
     messages: list[str] = []
     while time.monotonic() < deadline and "i-0abc" not in messages:

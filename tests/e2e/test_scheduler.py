@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.e2e.conftest import CLIENT_CONFIG, REGION, events_client, sqs_client
+from tests.e2e.conftest import REGION, aws_client, events_client, sqs_client
 from tests.support.server import BuswayServer
 
 ROLE = "arn:aws:iam::123456789012:role/scheduler"
@@ -20,14 +19,7 @@ ACCOUNT = "000000000000"  # busway's default account
 
 
 def scheduler_client(endpoint: str, region: str = REGION) -> Any:
-    return boto3.client(
-        "scheduler",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=CLIENT_CONFIG,
-    )
+    return aws_client("scheduler", endpoint, region)
 
 
 @pytest.fixture

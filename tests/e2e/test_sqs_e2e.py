@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import uvicorn
 
@@ -20,7 +19,7 @@ from busway.clock import SystemClock
 from busway.service.queues import QueueService
 from busway.store.sqlite import SqliteDatabase
 from busway.store.sqlite.queues import SqliteQueueStore
-from tests.e2e.conftest import CLIENT_CONFIG, REGION, aws_cli, cli_json
+from tests.e2e.conftest import aws_cli, aws_client, cli_json
 from tests.support.server import free_port
 
 ACCOUNT = "000000000000"
@@ -72,14 +71,7 @@ def sqs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_SqsServer]
 
 @pytest.fixture
 def sqs(sqs_server: _SqsServer) -> Any:
-    return boto3.client(
-        "sqs",
-        endpoint_url=sqs_server.endpoint,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=CLIENT_CONFIG,
-    )
+    return aws_client("sqs", sqs_server.endpoint)
 
 
 def test_boto3_round_trip_with_long_polling(sqs: Any, sqs_server: _SqsServer, unique: str) -> None:
