@@ -7,6 +7,7 @@ from datetime import datetime
 
 from busway.errors import ResourceNotFound
 from busway.model import IngestRecord, Scope, Target
+from busway.store.memory.tags import MemoryTags
 from busway.store.protocol import Store
 from busway.store.schedules import (
     Schedule,
@@ -29,7 +30,7 @@ class MemoryScheduleStore:
         self._outbox = outbox
         self._groups: dict[_GroupKey, ScheduleGroup] = {}
         self._schedules: dict[_GroupKey, dict[str, Schedule]] = {}
-        self._tags: dict[str, dict[str, str]] = {}
+        self._tags = MemoryTags()
         self._fires: dict[tuple[str, datetime], ScheduleFire] = {}
 
     # --- schedule groups -------------------------------------------------------------------------
@@ -66,23 +67,18 @@ class MemoryScheduleStore:
         group = self._groups.pop(key, None)
         schedules = self._schedules.pop(key, {})
         if group is not None:
-            self._tags.pop(group.arn, None)
+            self._tags.forget(group.arn)
         return sorted(schedule.arn for schedule in schedules.values())
 
     # --- tags ------------------------------------------------------------------------------------
     async def get_tags(self, arn: str) -> dict[str, str]:
-        return dict(sorted(self._tags.get(arn, {}).items()))
+        return self._tags.get(arn)
 
     async def tag(self, arn: str, tags: Mapping[str, str]) -> None:
-        if tags:
-            self._tags.setdefault(arn, {}).update(tags)
+        self._tags.tag(arn, tags)
 
     async def untag(self, arn: str, keys: Sequence[str]) -> None:
-        tags = self._tags.get(arn, {})
-        for key in keys:
-            tags.pop(key, None)
-        if not tags:
-            self._tags.pop(arn, None)
+        self._tags.untag(arn, keys)
 
     # --- schedules -------------------------------------------------------------------------------
     async def create_schedule(self, schedule: Schedule) -> bool:

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from busway.errors import ResourceNotFound
 from busway.model import Delivery, Event, EventBus, IngestRecord, Rule, Scope, Target
+from busway.store.memory.tags import MemoryTags
 from busway.store.protocol import (
     ACTIVITY_PER_BUS,
     RECENT_EVENTS_WINDOW,
@@ -65,7 +66,7 @@ class MemoryStore:
         self._buses: dict[tuple[Scope, str], EventBus] = {}
         self._rules: dict[str, Rule] = {}  # by ARN
         self._targets: dict[str, dict[str, Target]] = {}  # rule ARN -> target id -> target
-        self._tags: dict[str, dict[str, str]] = {}
+        self._tags = MemoryTags()
         self._events: dict[str, Event] = {}
         self._outbox: dict[int, _Pending] = {}  # by delivery id
         self._outbox_of: dict[str, set[int]] = {}  # event id -> its pending delivery ids
@@ -110,7 +111,7 @@ class MemoryStore:
         bus = self._buses.pop((scope, name), None)
         if bus is None:
             return
-        self._tags.pop(bus.arn, None)
+        self._tags.forget(bus.arn)
         for rule in [r for r in self._rules.values() if (r.scope, r.bus_name) == (scope, name)]:
             self._delete_rule(rule.arn)
 
@@ -156,7 +157,7 @@ class MemoryStore:
     def _delete_rule(self, rule_arn: str) -> None:
         self._rules.pop(rule_arn, None)
         self._targets.pop(rule_arn, None)
-        self._tags.pop(rule_arn, None)
+        self._tags.forget(rule_arn)
         self._fires.pop(rule_arn, None)
 
     # --- targets ---------------------------------------------------------------------------------
@@ -184,18 +185,13 @@ class MemoryStore:
 
     # --- tags ------------------------------------------------------------------------------------
     async def get_tags(self, arn: str) -> dict[str, str]:
-        return dict(sorted(self._tags.get(arn, {}).items()))
+        return self._tags.get(arn)
 
     async def tag(self, arn: str, tags: Mapping[str, str]) -> None:
-        if tags:
-            self._tags.setdefault(arn, {}).update(tags)
+        self._tags.tag(arn, tags)
 
     async def untag(self, arn: str, keys: Sequence[str]) -> None:
-        tags = self._tags.get(arn, {})
-        for key in keys:
-            tags.pop(key, None)
-        if not tags:
-            self._tags.pop(arn, None)
+        self._tags.untag(arn, keys)
 
     # --- events and the delivery outbox ----------------------------------------------------------
     async def append_events(self, records: Sequence[IngestRecord]) -> None:
