@@ -14,8 +14,9 @@ first asks for it. ``wanted_tree`` turns a path into one table per object level,
 event keys that lead towards it (a key written with dots, such as ``"a.b"``, included), kept
 as nested tuples of steps, so reading it probes a key or two per object; ``path_reader``
 turns those steps into straight-line code for the path, down to the elements of the first
-array. There an array is identified by the id of its list object, so paths read separately
-agree on which array is which.
+array, that files what it finds in the event's ``LazyLeaves`` (a key written with dots is only
+probed for there; the general walk reads what is below it). There an array is identified by
+the id of its list object, so paths read separately agree on which array is which.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ __all__ = [
     "Trail",
     "WantedTree",
     "flatten_event",
-    "read_lazily",
+    "lazy_leaves",
     "wanted_paths",
     "wanted_tree",
 ]
@@ -98,15 +99,13 @@ def flatten_event(event: Any, wanted: Mapping[str, int] | None = None) -> tuple[
     return walk.leaves, walk.pinned_elements > 0
 
 
-def read_lazily(event: Any, anchor_paths: tuple[str, ...], trees: PathTrees) -> LazyLeaves:
-    """The event's leaves, those at the anchor paths (those the index looks candidates up by)
-    read now, any other path when first asked for."""
+def lazy_leaves(event: Any, trees: PathTrees) -> LazyLeaves:
+    """The event's leaves, each path read when first asked for (the caller reads those it
+    needs for every event right away, with the paths' readers)."""
     leaves = LazyLeaves()
-    leaves.event = event
+    leaves.event = event if type(event) is dict else {}
     leaves.trees = trees
     leaves.pinned = set()
-    for path in anchor_paths:  # distinct, and none read yet
-        leaves.read(path)
     return leaves
 
 
@@ -115,7 +114,9 @@ def read_lazily(event: Any, anchor_paths: tuple[str, ...], trees: PathTrees) -> 
 Steps = tuple[tuple[str, int, "Steps"], ...]
 
 
-Reader = Callable[[dict[str, Any]], list[Leaf]]
+# Reads one path's leaves from an event object into the event's ``LazyLeaves`` (pinning the
+# path when a leaf sits in an array element), and returns them.
+Reader = Callable[[dict[str, Any], "LazyLeaves"], list[Leaf]]
 
 
 class PathTrees(dict[str, Reader]):
@@ -124,7 +125,7 @@ class PathTrees(dict[str, Reader]):
     __slots__ = ()
 
     def __missing__(self, path: str) -> Reader:
-        reader = self[path] = path_reader(_steps(wanted_tree(wanted_paths([path]))))
+        reader = self[path] = path_reader(path, _steps(wanted_tree(wanted_paths([path]))))
         return reader
 
 
@@ -132,26 +133,50 @@ def _steps(tree: WantedTree) -> Steps:
     return tuple((key, mode, _steps(below)) for key, (mode, _, below) in tree.items())
 
 
-def path_reader(steps: Steps) -> Reader:
+def path_reader(path: str, steps: Steps) -> Reader:
     """A function that reads one path's leaves from an event object, as ``_read_object``
-    does: straight-line code made for the path (one probe per key, no call per level), down
-    to the elements of the first array on the way, because a path is read for nearly every
-    event; deeper arrays, and paths with many ways to spell them with dotted keys, are read
-    by the general walk."""
+    does, and files them in the event's ``LazyLeaves`` itself (callers on hot paths call it
+    directly, with no method in between): straight-line code made for the path (one probe
+    per key, no call per level), down to the elements of the first array on the way, because
+    a path is read for nearly every event; deeper arrays, and paths with many ways to spell
+    them with dotted keys, are read by the general walk."""
     if _count_steps(steps) > _GENERATED_STEPS:
-        return lambda event: _read_all(event, steps)
-    constants: dict[str, Any] = {"_ABSENT": _ABSENT, "_read_array": _read_array}
-    lines = ["def read(o0):", "    found = []"]
+        return lambda event, leaves: _read_all(event, leaves, path, steps)
+    constants: dict[str, Any] = {
+        "_read_array": _read_array,
+        "_read_dotted": _read_dotted,
+        "_path": path,
+    }
+    lines = ["def read(o0, leaves):", "    found = []", "    pinned = False"]
     _emit(steps, 0, 1, lines, constants)
-    lines.append("    return found")
+    # Whether a leaf sits in an array element is known where it is found, not searched for.
+    lines += [
+        "    leaves[_path] = found",
+        "    if pinned:",
+        "        leaves.pinned.add(_path)",
+        "    return found",
+    ]
     exec("\n".join(lines), constants)  # noqa: S102 - keys appear only as repr() literals
     reader: Reader = constants["read"]
     return reader
 
 
-def _read_all(event: dict[str, Any], steps: Steps) -> list[Leaf]:
+def _read_dotted(obj: dict[str, Any], steps: Steps, trail: Trail, found: list[Leaf]) -> bool:
+    """What a key written with dots leads to, by the general walk; whether a leaf it found
+    sits in an array element."""
+    before = len(found)
+    _read_object(obj, steps, trail, found)
+    return any(leaf_trail for _, leaf_trail in found[before:])
+
+
+def _read_all(event: dict[str, Any], leaves: LazyLeaves, path: str, steps: Steps) -> list[Leaf]:
     found: list[Leaf] = []
     _read_object(event, steps, (), found)
+    leaves[path] = found
+    for _, trail in found:
+        if trail:
+            leaves.pinned.add(path)
+            break
     return found
 
 
@@ -170,28 +195,43 @@ def _emit(
     """Code that reads ``steps`` from the object in ``o{depth}``, its leaves carrying the
     trail the expression ``trail`` names. The elements of an array met on the way are read
     by a loop made for them too (one level: deeper arrays go to the general walk), since
-    arrays of objects (``detail.items.sku``) are read for many events."""
+    arrays of objects (``detail.items.sku``) are read for many events. A key written with
+    dots (``"detail.state"`` for ``detail`` then ``state``) is rare: only a probe for it is
+    made here, and the general walk reads what is below it."""
     pad = "    " * indent
     obj, value = f"o{depth}", f"o{depth + 1}"
     for key, mode, below in steps:
         name = f"_steps{len(constants)}"
+        if "." in key:
+            constants[name] = ((key, mode, below),)
+            lines += [
+                f"{pad}if {key!r} in {obj} and _read_dotted({obj}, {name}, {trail}, found):",
+                f"{pad}    pinned = True",
+            ]
+            continue
         constants[name] = below
         lines += [
-            f"{pad}{value} = {obj}.get({key!r}, _ABSENT)",
-            f"{pad}if {value} is not _ABSENT:",
+            f"{pad}if {key!r} in {obj}:",
+            f"{pad}    {value} = {obj}[{key!r}]",
             f"{pad}    kind = type({value})",
-            f"{pad}    if kind is list:",
         ]
+        # The likeliest kind first: an object on the way down, else a value.
+        if mode & DESCEND:
+            lines.append(f"{pad}    if kind is dict:")
+            _emit(below, depth + 1, indent + 2, lines, constants, trail)
+        lines.append(f"{pad}    {'elif' if mode & DESCEND else 'if'} kind is list:")
         if trail == "()":
             _emit_elements(value, mode, below, name, depth + 2, indent + 2, lines, constants)
         else:
-            lines.append(f"{pad}        _read_array({value}, {mode}, {name}, {trail}, found)")
-        if mode & DESCEND:
-            lines.append(f"{pad}    elif kind is dict:")
-            _emit(below, depth + 1, indent + 2, lines, constants, trail)
+            lines += [
+                f"{pad}        if _read_array({value}, {mode}, {name}, {trail}, found):",
+                f"{pad}            pinned = True",
+            ]
         if mode & LEAF:
-            lines.append(f"{pad}    elif kind is not dict:")
+            lines.append(f"{pad}    {'else' if mode & DESCEND else 'elif kind is not dict'}:")
             lines.append(f"{pad}        found.append(({value}, {trail}))")
+            if trail != "()":
+                lines.append(f"{pad}        pinned = True")
 
 
 def _emit_elements(
@@ -219,9 +259,10 @@ def _emit_elements(
         lines.append(f"{pad}    elif kind is list:")
     else:
         lines.append(f"{pad}    if kind is list:")
-    lines.append(
-        f"{pad}        _read_array({element}, {mode}, {name}, ((a{depth}, i{depth}),), found)"
-    )
+    lines += [
+        f"{pad}        if _read_array({element}, {mode}, {name}, ((a{depth}, i{depth}),), found):",
+        f"{pad}            pinned = True",
+    ]
     if mode & LEAF:
         lines.append(f"{pad}    elif kind is not dict:")
         lines.append(f"{pad}        found.append(({element}, ()))")
@@ -240,23 +281,15 @@ class LazyLeaves(Leaves):
 
     __slots__ = ("event", "pinned", "trees")
 
-    event: Any
+    event: dict[str, Any]
     trees: PathTrees
     pinned: set[str]
 
     def read(self, path: str) -> list[Leaf]:
         """Read a path not read yet. Callers on hot paths try ``get`` first and call this
-        themselves: a call from Python code costs less than ``__missing__``, which the
-        dict's C code calls."""
-        found: list[Leaf] = []
-        if type(self.event) is dict:
-            found = self.trees[path](self.event)
-            for _, trail in found:
-                if trail:
-                    self.pinned.add(path)
-                    break
-        self[path] = found
-        return found
+        (or the path's reader) themselves: a call from Python code costs less than
+        ``__missing__``, which the dict's C code calls."""
+        return self.trees[path](self.event, self)
 
     __missing__ = read
 
@@ -281,8 +314,10 @@ def _read_object(obj: dict[str, Any], steps: Steps, trail: Trail, found: list[Le
             found.append((value, trail))
 
 
-def _read_array(items: list[Any], mode: int, steps: Steps, trail: Trail, found: list[Leaf]) -> None:
-    """As ``_Walk.array`` does, for a single path's steps; the array's id is its object's."""
+def _read_array(items: list[Any], mode: int, steps: Steps, trail: Trail, found: list[Leaf]) -> bool:
+    """As ``_Walk.array`` does, for a single path's steps; the array's id is its object's.
+    Whether it found a leaf."""
+    before = len(found)
     for index, item in enumerate(items):
         kind = type(item)
         if kind is dict:
@@ -292,6 +327,7 @@ def _read_array(items: list[Any], mode: int, steps: Steps, trail: Trail, found: 
             _read_array(item, mode, steps, (*trail, (id(items), index)), found)
         elif mode & LEAF:
             found.append((item, trail))
+    return len(found) > before
 
 
 class _Walk:

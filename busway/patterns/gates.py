@@ -13,10 +13,12 @@ inside an array element (consistency could then still rule it out).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import Any
 
-from busway.patterns.conditions import Condition, ExactString
+from busway.patterns.conditions import Condition, ExactString, Numeric, Prefix, Suffix
 from busway.patterns.evaluate import FieldCheck
+from busway.patterns.flatten import Reader
 from busway.patterns.path_index import PathIndex, anchor_cost
 
 __all__ = ["Entry", "Gate", "GateGroup", "Hit", "Tried", "plan_of"]
@@ -68,8 +70,13 @@ class Entry:
 # to be checked, and the settled alternatives themselves (for when consistency may matter).
 Hit = tuple[frozenset[str], frozenset[Entry], frozenset[Entry]]
 _NONE: frozenset[Any] = frozenset()
-# Conditions a gate tries in turn, each with what it hands over when a leaf satisfies it.
-Tried = tuple[tuple[Callable[[object], bool], Hit], ...]
+# Conditions a gate tries in turn, each with what it hands over when a leaf satisfies it, by
+# kind, so that the matcher tries prefixes, suffixes and ranges without a call each: (whether
+# a suffix, the text), numeric ranges (low, low open, high, high open), any other condition.
+Affixes = tuple[tuple[bool, str, Hit], ...]
+Ranges = tuple[tuple[float, bool, float, bool, Hit], ...]
+Calls = tuple[tuple[Callable[[object], bool], Hit], ...]
+Tried = tuple[Affixes, Ranges, Calls]
 
 
 def hit_of(entries: Iterable[Entry]) -> Hit:
@@ -97,17 +104,30 @@ class Gate:
     remember per value); past that, a ``PathIndex`` serves them (and hands over alternatives
     only, settled or not)."""
 
-    __slots__ = ("anchor_path", "exact", "hits", "index", "path", "scanned", "tried")
+    __slots__ = (
+        "anchor_path",
+        "exact",
+        "group",
+        "hits",
+        "index",
+        "path",
+        "read",
+        "scanned",
+        "tried",
+    )
 
-    def __init__(self, anchor_path: str, path: str) -> None:
+    def __init__(self, anchor_path: str, path: str, read: Reader) -> None:
         self.anchor_path = anchor_path
         self.path = path
+        self.read = read
         self.exact: dict[str, set[Entry]] = {}
         self.scanned: dict[Condition, set[Entry]] = {}
         self.index: PathIndex | None = None
         # What a lookup hands over: per exact value, and per scanned condition (tried in turn).
         self.hits: dict[str, tuple[Hit, ...]] = {}
-        self.tried: Tried = ()
+        self.tried: Tried | None = None
+        # The gate as a plan's group of its own (see ``plan_of``), kept up to date.
+        self.group: GateGroup = self._as_group()
 
     def add_all(self, conditions: tuple[Condition, ...], entry: Entry) -> None:
         for condition in conditions:
@@ -149,39 +169,59 @@ class Gate:
             self.hits.pop(value, None)
 
     def _retry(self) -> None:
-        self.tried = tuple(
-            (condition.matches, hit_of(entries)) for condition, entries in self.scanned.items()
-        )
+        affixes: list[tuple[bool, str, Hit]] = []
+        ranges: list[tuple[float, bool, float, bool, Hit]] = []
+        calls: list[tuple[Callable[[object], bool], Hit]] = []
+        for condition, entries in self.scanned.items():
+            hit = hit_of(entries)
+            if isinstance(condition, Prefix | Suffix):
+                affixes.append((isinstance(condition, Suffix), condition.value, hit))
+            elif isinstance(condition, Numeric):
+                low, high = condition.low, condition.high
+                ranges.append((low, condition.low_open, high, condition.high_open, hit))
+            else:
+                calls.append((condition.matches, hit))
+        self.tried = (tuple(affixes), tuple(ranges), tuple(calls)) if self.scanned else None
+        self.group = self._as_group()
+
+    def _as_group(self) -> GateGroup:
+        tables = (self.index,) if self.index is not None else ()
+        return self.path, self.read, self.anchor_path, self.hits, self.tried, tables
 
 
-# The gates an anchor value opens, merged per gate path: (gate path, anchor path, the hits of
-# their exact strings by value, the conditions they try in turn with their hits, their tables).
-GateGroup = tuple[str, str, dict[str, tuple[Hit, ...]], Tried, tuple[PathIndex, ...]]
+# The gates an anchor value opens, merged per gate path: (gate path, its reader, anchor path,
+# the hits of their exact strings by value, the conditions they try in turn with their hits,
+# their tables).
+GateGroup = tuple[str, Reader, str, dict[str, tuple[Hit, ...]], Tried | None, tuple[PathIndex, ...]]
 
 
 def plan_of(gates: Iterable[Gate]) -> tuple[GateGroup, ...]:
     """Merge gates that share an anchor path and a gate path, so an event that opens several
     (a source matches several prefixes, each gated on detail-type) looks its value up once.
-    Cheap to make the first time a value is seen: a lone gate's table serves as it is, and
-    merged tables share the gates' hits rather than copying them."""
+    Cheap to make the first time a value is seen: a lone gate is its own group, and merged
+    tables share the gates' hits rather than copying them."""
     groups: dict[tuple[str, str], list[Gate]] = {}
     for gate in gates:
         groups.setdefault((gate.path, gate.anchor_path), []).append(gate)
     return tuple(
-        (
-            path,
-            anchor_path,
-            _merged_hits(members),
-            _merged_tried(members),
-            tuple(gate.index for gate in members if gate.index is not None),
-        )
-        for (path, anchor_path), members in groups.items()
+        members[0].group if len(members) == 1 else _merged(members) for members in groups.values()
+    )
+
+
+def _merged(gates: list[Gate]) -> GateGroup:
+    first = gates[0]
+    tables = tuple(gate.index for gate in gates if gate.index is not None)
+    return (
+        first.path,
+        first.read,
+        first.anchor_path,
+        _merged_hits(gates),
+        _merged_tried(gates),
+        tables,
     )
 
 
 def _merged_hits(gates: list[Gate]) -> dict[str, tuple[Hit, ...]]:
-    if len(gates) == 1:
-        return gates[0].hits
     merged = dict(gates[0].hits)
     for gate in gates[1:]:
         for value, hits in gate.hits.items():
@@ -190,10 +230,16 @@ def _merged_hits(gates: list[Gate]) -> dict[str, tuple[Hit, ...]]:
     return merged
 
 
-def _merged_tried(gates: list[Gate]) -> Tried:
-    if len(gates) == 1:
-        return gates[0].tried
-    return tuple(tried for gate in gates for tried in gate.tried)
+def _merged_tried(gates: list[Gate]) -> Tried | None:
+    tried = [gate.tried for gate in gates if gate.tried is not None]
+    if len(tried) < 2:
+        return tried[0] if tried else None
+    affixes, ranges, calls = zip(*tried, strict=True)
+    return (
+        tuple(chain.from_iterable(affixes)),
+        tuple(chain.from_iterable(ranges)),
+        tuple(chain.from_iterable(calls)),
+    )
 
 
 def _discard_member(table: dict[Any, set[Entry]], key: Any, entry: Entry) -> None:

@@ -6,32 +6,34 @@ the field whose conditions are the least common among all rules, so a value many
 anchored on a condition that became common are filed again (at each doubling, so the total
 work stays proportional to the number of rules).
 
-An anchor that is loose (a prefix, a range: many events satisfy it) or crowded (an exact
-value several alternatives share) is not the end of the lookup: such alternatives sit behind
-a *gate*, a second-level table on another of their fields that a table serves, so an event
-brings in only the alternatives whose two fields it satisfies. A gate looks exact strings up
-in a dict; most gates hold another condition or two at most and are opened by few events, so
-a gate tries those in turn until it holds more than a few; only then does it get a table
-(nothing to build or remember for the rest). Of the
-two fields, the one whose path other anchors already need becomes the anchor. When those two
-fields are all an alternative has (``gates``: it is *settled*), the gate's lookup hands over
-its rule id as matched, with nothing left to check, unless consistency could still rule it out.
-An anchor value often opens several gates on the same path (a source satisfies a few
-prefixes, each gated on detail-type): the first time a string value is seen, the gates it
-opens are merged per gate path (``gates.plan_of``, sharing the gates' own tables), so each
-path's value is looked up once; what a value opens is kept until a gate on that anchor path
-changes.
+An anchor that is loose (a prefix, a range: many events satisfy it) or crowded (an exact value
+several alternatives share) is not the end of the lookup: such alternatives sit behind a
+*gate*, a second-level table on another of their fields that a table serves, so an event brings
+in only the alternatives whose two fields it satisfies. A gate looks exact strings up in a
+dict; most gates hold another condition or two at most and are opened by few events, so a gate
+tries those in turn until it holds more than a few; only then does it get a table (nothing to
+build or remember for the rest). The matcher tries prefixes, suffixes and numeric ranges
+itself, with no call per condition (``gates.Tried``). Of the two fields, the one whose path
+other anchors already need becomes the anchor. When those two fields are all an alternative has
+(``gates``: it is *settled*), the gate's lookup hands over its rule id as matched, with nothing
+left to check, unless consistency could still rule it out. An anchor value often opens several
+gates on the same path (a source satisfies a few prefixes, each gated on detail-type): the
+first time a string value is seen, the gates it opens are merged per gate path
+(``gates.plan_of``, sharing the gates' own tables), so each path's value is looked up once;
+what a value opens is kept until a gate on that anchor path changes.
 
 Matching an event reads it lazily, one path at a time: up front only the anchor paths (those
 the path tables and the gates' tables are keyed by), then a gate's path when an event opens
-that gate, and a candidate's other paths when it is checked; each path is read at most once
-per event. Array trails name an array by the id of its list object, so paths read separately
-agree on which element is which. Fields are shared objects, so each distinct field is judged
-at most once per event whatever the number of candidates using it; the array-consistency
-search runs only for an alternative that uses a path with a leaf inside an array element (all
-of its paths have been read by then). Alternatives that absence alone can satisfy (every
-field allows ``exists: false``) have no anchor and are checked for every event; they are
-rare.
+that gate, and a candidate's other paths when it is checked; each path is read at most once per
+event, by a reader made for the path that files the leaves itself. The anchor paths are kept as
+one tuple with their readers, tables and what their values open, made again when a table
+appears or goes, so the per-event loop looks nothing up by path. Array trails name an array by
+the id of its list object, so paths read separately agree on which element is which. Fields are
+shared objects, so each distinct field is judged at most once per event whatever the number of
+candidates using it; the array-consistency search runs only for an alternative that uses a path
+with a leaf inside an array element (all of its paths have been read by then). Alternatives
+that absence alone can satisfy (every field allows ``exists: false``) have no anchor and are
+checked for every event; they are rare.
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ from typing import Any
 from busway.patterns.compiler import DEFAULT_MAX_PATTERN_CHARS, compile_pattern
 from busway.patterns.conditions import Condition
 from busway.patterns.evaluate import FieldCheck, consistent_choice_exists, prepare_alternative
-from busway.patterns.flatten import LazyLeaves, PathTrees, read_lazily
+from busway.patterns.flatten import LazyLeaves, PathTrees, Reader, lazy_leaves
 from busway.patterns.gates import Entry, Gate, GateGroup, Hit, plan_of
+from busway.patterns.numbers import as_double
 from busway.patterns.path_index import PathIndex, anchor_cost
 
 __all__ = ["RuleIndex"]
@@ -103,10 +106,11 @@ class RuleIndex:
         self._popularity: Counter[tuple[str, Condition]] = Counter()
         self._anchored_on: dict[tuple[str, Condition], set[Entry]] = {}
         # Paths rules mention (each with its single-path table, for reading it lazily), and
-        # the table of the paths candidates are looked up by (None: to be made again).
+        # the paths candidates are looked up by, each with its reader, tables and plans
+        # (None: to be made again).
         self._path_users: Counter[str] = Counter()
         self._trees = PathTrees()
-        self._anchor_paths: tuple[str, ...] | None = None
+        self._anchors: tuple[_Anchor, ...] | None = None
 
     def __len__(self) -> int:
         return len(self._rules)
@@ -141,15 +145,18 @@ class RuleIndex:
             self._use_paths(entries, -1)
 
     def matches(self, event: Mapping[str, Any]) -> set[str]:
-        anchor_paths = self._anchor_paths
-        if anchor_paths is None:
-            anchor_paths = self._anchor_paths = tuple({**self._paths, **self._gate_paths})
-        leaves = read_lazily(event, anchor_paths, self._trees)
+        anchors = self._anchors
+        if anchors is None:
+            anchors = self._anchors = self._make_anchors()
+        leaves = lazy_leaves(event, self._trees)
         matched: set[str] = set()
-        candidates = self._candidates(leaves, matched)
+        candidates = self._candidates(anchors, leaves, matched)
+        if not candidates:
+            return matched
         # Each field's verdict for this event, computed at most once whatever the candidates.
         verdicts: dict[FieldCheck, bool] = {}
         pinned = leaves.pinned  # grows as paths are read
+        get, event, trees = leaves.get, leaves.event, leaves.trees
         for entry in candidates:
             rule_id = entry.rule_id
             if rule_id in matched:
@@ -157,7 +164,18 @@ class RuleIndex:
             for check in entry.required:
                 holds = verdicts.get(check)
                 if holds is None:
-                    holds = verdicts[check] = check.holds(leaves)
+                    # ``check.holds`` written out (a required field needs a leaf): this runs
+                    # for every candidate, and a call costs more than the check itself.
+                    found = get(check.path)
+                    if found is None:
+                        found = trees[check.path](event, leaves)
+                    holds = False
+                    accepts = check.accepts
+                    for value, _ in found:
+                        if accepts(value):
+                            holds = True
+                            break
+                    verdicts[check] = holds
                 if not holds:
                     break
             else:
@@ -167,48 +185,88 @@ class RuleIndex:
                     matched.add(rule_id)
         return matched
 
-    def _candidates(self, leaves: LazyLeaves, matched: set[str]) -> set[Entry]:
+    def _make_anchors(self) -> tuple[_Anchor, ...]:
+        return tuple(
+            (
+                path,
+                self._trees[path],
+                self._paths.get(path),
+                self._gate_paths.get(path),
+                self._plans.setdefault(path, {}),
+            )
+            for path in {**self._paths, **self._gate_paths}
+        )
+
+    def _candidates(
+        self, anchors: tuple[_Anchor, ...], leaves: LazyLeaves, matched: set[str]
+    ) -> set[Entry]:
         """The alternatives whose anchor some leaf satisfies, and the unanchored ones; the
         rule ids of alternatives the gates settle go straight into ``matched``."""
         candidates: set[Entry] = set(self._unanchored) if self._unanchored else set()
         plans: list[tuple[GateGroup, ...]] = []
-        paths, gate_paths = self._paths, self._gate_paths
-        for path, found in leaves.items():  # the anchor paths, all read up front
+        event = leaves.event
+        for path, read, path_index, gate_index, known in anchors:  # read for every event
+            found = read(event, leaves)
             if not found:
                 continue
-            path_index = paths.get(path)
             if path_index is not None:
                 path_index.collect(found, candidates)
-            path_index = gate_paths.get(path)
-            if path_index is not None:
-                known = self._plans.get(path)
+            if gate_index is not None:
                 for value, _ in found:
-                    plan = known.get(value) if known is not None and type(value) is str else None
+                    plan = known.get(value) if type(value) is str else None
                     plans.append(plan if plan is not None else self._plan(path, value))
-        # The gates, tried here rather than through calls: an event opens several.
-        pinned = leaves.pinned
+        if plans:
+            self._open_gates(plans, leaves, candidates, matched)
+        return candidates
+
+    @staticmethod
+    def _open_gates(
+        plans: list[tuple[GateGroup, ...]],
+        leaves: LazyLeaves,
+        candidates: set[Entry],
+        matched: set[str],
+    ) -> None:
+        """The gates, tried here rather than through calls: an event opens several."""
+        event, get, pinned = leaves.event, leaves.get, leaves.pinned
         for plan in plans:
-            for gate_path, anchor_path, exact, tried, tables in plan:
-                gated = leaves.get(gate_path)
+            for gate_path, read, anchor_path, exact, tried, tables in plan:
+                gated = get(gate_path)
                 if gated is None:
-                    gated = leaves.read(gate_path)
+                    gated = read(event, leaves)
                 if not gated:
                     continue
-                hits: list[Hit] = []
+                hits: tuple[Hit, ...] | None = None
                 if exact:
                     for value, _ in gated:
                         if type(value) is str:
                             found_hits = exact.get(value)
                             if found_hits is not None:
-                                hits += found_hits
-                for accepts, hit in tried:
+                                hits = found_hits if hits is None else hits + found_hits
+                if tried is not None:
+                    affixes, ranges, calls = tried
                     for value, _ in gated:
-                        if accepts(value):
-                            hits.append(hit)
-                            break
-                for table in tables:
-                    table.collect(gated, candidates)
-                if not hits:
+                        kind = type(value)
+                        if kind is str:
+                            for suffix, text, hit in affixes:
+                                if value.endswith(text) if suffix else value.startswith(text):
+                                    hits = (hit,) if hits is None else (*hits, hit)
+                        elif ranges and kind is not bool:
+                            number = as_double(value)
+                            if number is not None:
+                                for low, low_open, high, high_open, hit in ranges:
+                                    # As ``Numeric.matches`` does, for a finite number.
+                                    if (number > low or (number == low and not low_open)) and (
+                                        number < high or (number == high and not high_open)
+                                    ):
+                                        hits = (hit,) if hits is None else (*hits, hit)
+                        if calls:
+                            for accepts, hit in calls:
+                                if accepts(value):
+                                    hits = (hit,) if hits is None else (*hits, hit)
+                if tables:
+                    for table in tables:
+                        table.collect(gated, candidates)
+                if hits is None:
                     continue
                 # Settled rule ids match outright, unless consistency could still rule them out.
                 unsure = bool(pinned) and (gate_path in pinned or anchor_path in pinned)
@@ -220,7 +278,13 @@ class RuleIndex:
                             candidates |= settled_entries
                         else:
                             matched |= settled
-        return candidates
+
+    def _forget_plans(self, path: str) -> None:
+        """A gate anchored on ``path`` changed: what its values open is to be merged again
+        (emptied in place, as the anchors hold the table)."""
+        known = self._plans.get(path)
+        if known is not None:
+            known.clear()
 
     def _plan(self, path: str, value: object) -> tuple[GateGroup, ...]:
         """The gates an anchor value opens, merged per gate path; kept for a string value
@@ -241,7 +305,17 @@ class RuleIndex:
         for check in entry.optional:
             holds = verdicts.get(check)
             if holds is None:
-                holds = verdicts[check] = check.holds(leaves)
+                # ``check.holds`` written out, as in ``matches``: absence satisfies the field.
+                found = leaves.get(check.path)
+                if found is None:
+                    found = leaves.trees[check.path](leaves.event, leaves)
+                holds = not found
+                accepts = check.accepts
+                for value, _ in found:
+                    if accepts(value):
+                        holds = True
+                        break
+                verdicts[check] = holds
             # Present but unaccepted leaves still let ``exists: false`` hold when they all sit
             # in elements other than those the search chooses.
             if not holds and check.path not in pinned:
@@ -320,7 +394,7 @@ class RuleIndex:
             self._table(self._paths, anchor.path).add_all(anchor.conditions, entry)
         else:
             self._open_gate(anchor, gate_field.path).add_all(gate_field.conditions, entry)
-            self._plans.pop(anchor.path, None)
+            self._forget_plans(anchor.path)
 
     def _read_sooner(self, gate_field: FieldCheck, anchor: FieldCheck) -> bool:
         """Whether to swap the two: an anchor path is read for every event and a gate path
@@ -351,14 +425,14 @@ class RuleIndex:
             self._discard_all(self._paths, path, conditions, entry)
         else:
             self._close_gate(path, conditions, gate, entry)
-            self._plans.pop(path, None)
+            self._forget_plans(path)
 
     def _table(self, tables: dict[str, PathIndex], path: str) -> PathIndex:
         """The table of ``path`` in ``tables`` (the anchors' or the gates'), made if new."""
         path_index = tables.get(path)
         if path_index is None:
             path_index = tables[path] = PathIndex()
-            self._anchor_paths = None  # one more path to read up front
+            self._anchors = None  # one more path to read up front
         return path_index
 
     def _discard_all(
@@ -373,7 +447,7 @@ class RuleIndex:
             path_index.discard(condition, member)
         if path_index.is_empty():
             del tables[path]
-            self._anchor_paths = None
+            self._anchors = None
 
     # ------------------------------------------------------------------ gates
 
@@ -383,7 +457,7 @@ class RuleIndex:
         key = (anchor.path, anchor.conditions, path)
         gate = self._gates.get(key)
         if gate is None:
-            gate = self._gates[key] = Gate(anchor.path, path)
+            gate = self._gates[key] = Gate(anchor.path, path, self._trees[path])
             self._table(self._gate_paths, anchor.path).add_all(anchor.conditions, gate)
         return gate
 
@@ -419,6 +493,9 @@ def _gate_field(ranked: list[tuple[int, FieldCheck]]) -> FieldCheck | None:
     return None
 
 
+# An anchor path with its reader, its table (None: it anchors only gates), the table of the
+# gates anchored on it (or None) and what each of its values opens (see ``_plan``).
+_Anchor = tuple[str, Reader, PathIndex | None, PathIndex | None, dict[str, tuple[GateGroup, ...]]]
 _REMEMBERED_PLANS = 4096  # as a path table remembers strings: the recurring ones come early
 _TABLE_COST = 20  # kinds up to numeric ranges are served by a table, not a scan
 _CROWDED = 4  # alternatives sharing an exact anchor before it is worth gating them
