@@ -6,7 +6,12 @@ PutEvents in batches of 10 from concurrent keep-alive connections on
 loopback for a fixed number of events. Prints events/s and request latency p50/p99; then the
 same run against moto_server when it is installed (with a much smaller count: it is slow).
 
-    python bench/ingest.py [--events 100000] [--rules 1000] [--connections 32]
+The closed loop of a few connections measures latency more than capacity: each connection
+waits for its answer, and the answer waits for a group commit. So the run is repeated with more
+connections (the same server, its store growing); the largest figure is the server's capacity,
+and every row shows the latency it came with.
+
+    python bench/ingest.py [--events 100000] [--rules 1000] [--connections 32,128]
 """
 
 from __future__ import annotations
@@ -91,7 +96,7 @@ def report(
     p99 = percentile(latencies, 0.99) * 1000
     rate = events / elapsed
     print(
-        f"{label:<28} {events:>8} events in {elapsed:6.2f}s  {rate:>9,.0f} events/s  "
+        f"{label:<36} {events:>8} events in {elapsed:6.2f}s  {rate:>9,.0f} events/s  "
         f"p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  errors {len(errors)}"
     )
     if errors:
@@ -100,6 +105,7 @@ def report(
 
 
 def run_busway(args: argparse.Namespace) -> float:
+    """Events/s of each connection count in turn; the best."""
     with tempfile.TemporaryDirectory() as folder:
         env = {
             "BUSWAY_MAX_RULES_PER_BUS": str(max(args.rules, 300)),
@@ -111,10 +117,12 @@ def run_busway(args: argparse.Namespace) -> float:
             bodies = request_bodies(args.events // 10, args.rules)
             warm = request_bodies(50, args.rules)
             drive(server.port, warm, 4)
-            elapsed, latencies, errors = drive(server.port, bodies, args.connections)
-            return report(
-                f"busway (SQLite, {args.rules} rules)", args.events, elapsed, latencies, errors
-            )
+            rates = []
+            for connections in args.connections:
+                elapsed, latencies, errors = drive(server.port, bodies, connections)
+                label = f"busway ({args.rules} rules, {connections} conns)"
+                rates.append(report(label, args.events, elapsed, latencies, errors))
+            return max(rates)
 
 
 def put_with_boto3(endpoint: str, bodies: list[bytes]) -> tuple[float, list[float], list[str]]:
@@ -169,19 +177,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--rules", type=int, default=1000)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--connections",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[32, 128],
+        help="comma-separated connection counts, run in turn (default 32,128)",
+    )
     parser.add_argument("--moto-events", type=int, default=300)
     parser.add_argument("--no-moto", action="store_true")
     args = parser.parse_args()
     print(machine())
     print(
-        f"workload: PutEvents batches of 10, {args.connections} keep-alive connections, loopback, "
-        "load generator in this process"
+        "workload: PutEvents batches of 10 on keep-alive connections, loopback, load generator "
+        "in this process; server on SQLite, every accepted event durable"
     )
     rate = run_busway(args)
     target = 10_000
     print(
-        f"target >= {target:,} events/s durable at 1,000 rules: {'met' if rate >= target else 'NOT met'}"
+        f"target >= {target:,} events/s durable at 1,000 rules (best row): "
+        f"{'met' if rate >= target else 'NOT met'}"
     )
     if not args.no_moto:
         run_moto(args)
