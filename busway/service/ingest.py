@@ -144,11 +144,15 @@ class IngestService:
         self._dispatch = dispatch
         self._telemetry = telemetry
 
-    async def put_events(self, scope: Scope, entries: Sequence[EntryInput]) -> list[EntryResult]:
+    async def put_events(
+        self, scope: Scope, entries: Sequence[EntryInput], *, producer_account: str | None = None
+    ) -> list[EntryResult]:
         """One result per entry, in order; accepted events are durable when this returns.
 
         Raises ``ValidationError`` for a request that is refused as a whole (too many entries,
-        too many bytes); then nothing is stored.
+        too many bytes); then nothing is stored. ``producer_account`` is the ``account`` of the
+        events when it is not the caller's: an event forwarded from another account's bus keeps
+        its producer's account on AWS (spec 2.1).
         """
         if len(entries) > MAX_ENTRIES:
             raise ValidationError(f"A request may hold at most {MAX_ENTRIES} entries.")
@@ -169,6 +173,8 @@ class IngestService:
             # An unknown bus is not an error for AWS either: the event is accepted and dropped.
             if self._routing.has_bus(scope, bus_name):
                 envelope = _envelope(scope, event_id, checked, entry, now_text)
+                if producer_account is not None:
+                    envelope["account"] = producer_account
                 records.append(self._record(scope, bus_name, entry, envelope, now))
         if records:
             await self._append(records)

@@ -1,10 +1,9 @@
 """Event-bus targets: the event is put on another bus, where it is a new ingestion (spec 6.5).
 
-The forwarded event keeps source, detail-type, detail, resources, time and trace header. It gets
-a new id: PutEvents on the destination assigns one, as for any ingestion there (AWS counts and
-charges it as one). Its ``account`` and ``region`` are those of the destination bus, so for a
-bus of the same account (the usual case) the envelope is unchanged but for the id; keeping the
-producer's account across accounts (AWS does) needs a producer account on ``IngestService``.
+The forwarded event keeps source, detail-type, detail, resources, time, trace header and, as on
+AWS, its producer's ``account`` even on another account's bus (spec 2.1). It gets a new id:
+PutEvents on the destination assigns one, as for any ingestion there (AWS counts and charges it
+as one). Its ``region`` is the destination bus's.
 
 The target gets the original event: what Input / InputPath / InputTransformer make of it is not
 an event, and the destination's rules match events.
@@ -43,8 +42,9 @@ class EventBusTarget:
                 "NO_RESOURCE", f"Event bus {arn} does not exist.", retryable=False
             )
         scope, bus_name = destination
+        entry, producer = _entry(invocation, bus_name)
         try:
-            [result] = await self._ingest.put_events(scope, [_entry(invocation, bus_name)])
+            [result] = await self._ingest.put_events(scope, [entry], producer_account=producer)
         except ServiceError as error:  # refused as a whole (too large for the destination)
             return Outcome.failure("ERROR_FROM_TARGET", error.message, retryable=False)
         except Exception as error:  # the store failed: the event may well go through later
@@ -71,16 +71,20 @@ def parse_bus_arn(arn: str) -> tuple[Scope, str] | None:
     return Scope(parts[4], parts[3]), name
 
 
-def _entry(invocation: Invocation, bus_name: str) -> EntryInput:
+def _entry(invocation: Invocation, bus_name: str) -> tuple[EntryInput, str]:
+    """The entry that puts the event on the destination bus, and its producer's account."""
     event = invocation.event
     envelope: Any = jsontext.loads(event.body)
-    detail = envelope.get("detail", {}) if isinstance(envelope, dict) else {}
-    return EntryInput(
+    if not isinstance(envelope, dict):
+        envelope = {}
+    producer = envelope.get("account")
+    entry = EntryInput(
         source=event.source,
         detail_type=event.detail_type,
-        detail=jsontext.dumps(detail),
+        detail=jsontext.dumps(envelope.get("detail", {})),
         resources=event.resources,
         time=event.time,
         event_bus=bus_name,
         trace_header=event.trace_header,
     )
+    return entry, producer if isinstance(producer, str) else event.scope.account

@@ -130,6 +130,28 @@ def test_the_default_bus_of_any_account_exists() -> None:
     run(rig, body)
 
 
+def test_another_accounts_bus_gets_the_producers_account_and_its_own_region() -> None:
+    rig, _ = _forwarding_rig()
+    target = rig.targets[TargetKind.EVENT_BUS]
+    other = Scope("210987654321", "eu-west-1")
+    sent = {"version": "0", "id": "e1", "detail-type": "OrderPlaced", "source": "shop"}
+    sent |= {"account": SCOPE.account, "time": "2024-01-02T03:04:05Z", "region": SCOPE.region}
+    sent |= {"resources": [], "detail": {"n": 1}}
+    event = replace(_invocation(AUDIT_ARN).event, body=json.dumps(sent).encode())
+
+    async def body() -> None:
+        outcome = await target.invoke(_invocation(arns.bus_arn(other, "default"), event))
+        assert outcome.delivered
+        [recent] = (await rig.store.recent_events(other, "default")).events
+        stored = recent.event
+        received = json.loads(stored.body)
+        assert received["account"] == SCOPE.account  # the producer's, as AWS keeps it
+        assert received["region"] == other.region
+        assert received == {**sent, "id": stored.id, "region": other.region}
+
+    run(rig, body)
+
+
 def test_bus_arns_are_parsed_strictly() -> None:
     assert parse_bus_arn(AUDIT_ARN) == (SCOPE, "audit")
     assert parse_bus_arn("arn:aws:events:us-east-1:123456789012:event-bus/") is None
