@@ -23,7 +23,23 @@ RESPONSE_TIMEOUT_S = 30
 
 
 def machine() -> str:
-    return f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return (
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; {speed()}"
+    )
+
+
+def speed() -> str:
+    """How fast this machine runs Python right now: a shared or throttled host swings by tens
+    of percent between runs, and figures of different runs compare only alongside this."""
+    started = time.perf_counter()
+    total = 0
+    for n in range(CALIBRATION_LOOPS):
+        total += n
+    return f"calibration: {CALIBRATION_LOOPS:,} loop iterations in {time.perf_counter() - started:.2f}s"
+
+
+CALIBRATION_LOOPS = 10_000_000
 
 
 def client(service: str, endpoint: str) -> Any:

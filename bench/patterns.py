@@ -30,6 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.loadgen import speed
 from busway import jsontext
 from busway.patterns import RuleIndex, matches
 
@@ -287,6 +288,7 @@ def print_conditions() -> None:
     print(f"  python   {platform.python_implementation()} {platform.python_version()}")
     print(f"  platform {platform.platform()}")
     print(f"  cpus     {os.cpu_count()} (single-threaded run)   seed {SEED}")
+    print(f"  speed    {speed()}")
     print(f"  rounds   {ROUNDS} fresh indexes per row, each one cold pass; the median is shown")
 
 
