@@ -32,6 +32,7 @@ from bench.loadgen import (
     machine,
     percentile,
     put_events_request,
+    run,
 )
 from tests.support.server import BuswayServer
 
@@ -136,7 +137,7 @@ class Sink:
 
 
 def fixed_rate(server: BuswayServer, sink: Sink, rate: int, seconds: float) -> None:
-    sent, errors = asyncio.run(paced(server.port, rate, seconds, 0))
+    sent, errors = run(paced(server.port, rate, seconds, 0))
     got = sink.delivered_at(set(sent), DRAIN_TIMEOUT_S)
     latencies = sorted((got[seq] - sent[seq]) * 1000 for seq in got)
     p50, p95, p99 = (percentile(latencies, f) for f in (0.50, 0.95, 0.99))
@@ -154,7 +155,7 @@ def burst(server: BuswayServer, sink: Sink, count: int, first_seq: int) -> None:
     bodies = [body([entry(first_seq + i + j) for j in range(10)]) for i in range(0, count, 10)]
     requests = [put_events_request(server.port, b) for b in bodies]
     started = time.perf_counter()
-    elapsed, _, errors = asyncio.run(blast(server.port, requests, CONNECTIONS))
+    elapsed, _, errors = run(blast(server.port, requests, CONNECTIONS))
     got = sink.delivered_at(set(range(first_seq, first_seq + count)), DRAIN_TIMEOUT_S)
     last = max(got.values()) if got else started
     rate = len(got) / (last - started)

@@ -17,7 +17,6 @@ and every row shows the latency it came with.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
@@ -31,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.loadgen import blast, client, machine, percentile, put_events_request
+from bench.loadgen import blast, client, machine, percentile, put_events_request, run
 from tests.support.server import BuswayServer, free_port
 
 SEED = 7
@@ -83,9 +82,7 @@ def request_bodies(count: int, rules: int) -> list[bytes]:
 
 
 def drive(port: int, bodies: list[bytes], connections: int) -> tuple[float, list[float], list[str]]:
-    return asyncio.run(
-        blast(port, [put_events_request(port, body) for body in bodies], connections)
-    )
+    return run(blast(port, [put_events_request(port, body) for body in bodies], connections))
 
 
 def report(
