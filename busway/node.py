@@ -83,7 +83,9 @@ class Node:
         # The stores of every concept share the one SQLite database the core store opens.
         database = self.store.database
         connection_store = SqliteConnectionStore(database)
-        self.queues = QueueService(SqliteQueueStore(database), self.clock)
+        self.queues = QueueService(
+            SqliteQueueStore(database), self.clock, max_in_flight=settings.max_queue_in_flight
+        )
         self.logs = LogService(SqliteLogGroupStore(database), self.clock)
         self.routing = RoutingTable(max_pattern_chars=settings.max_pattern_chars)
         # EventBridge Scheduler: a fire wakes the dispatcher, which delivers it like a rule's.

@@ -22,6 +22,7 @@ __all__ = [
     "InvalidMessageContents",
     "InvalidParameterValue",
     "MissingParameter",
+    "OverLimit",
     "PurgeQueueInProgress",
     "QueueDoesNotExist",
     "QueueError",
@@ -54,6 +55,19 @@ class PurgeQueueInProgress(QueueError):
     code = "PurgeQueueInProgress"
     query_code = "AWS.SimpleQueueService.PurgeQueueInProgress"
     status = 403
+
+
+class OverLimit(QueueError):
+    """A short poll of a standard queue that has as many messages in flight as it may have."""
+
+    code = "OverLimit"
+    query_code = "OverLimit"
+    status = 403
+
+    def __init__(
+        self, message: str = "Too many messages are in flight for this queue; delete some first."
+    ) -> None:
+        super().__init__(message)
 
 
 class ReceiptHandleIsInvalid(QueueError):

@@ -24,6 +24,7 @@ from busway.service.queue_attributes import (
 from busway.service.queue_checksums import attributes_md5, body_md5, content_dedup_id
 from busway.service.queue_errors import (
     InvalidParameterValue,
+    OverLimit,
     PurgeQueueInProgress,
     QueueDoesNotExist,
     QueueError,
@@ -46,7 +47,7 @@ from busway.store.queues import (
     Sent,
 )
 
-__all__ = ["MAX_VISIBILITY_SECONDS", "QueueService", "ReceiveOptions"]
+__all__ = ["MAX_IN_FLIGHT", "MAX_VISIBILITY_SECONDS", "QueueService", "ReceiveOptions"]
 
 MAX_VISIBILITY_SECONDS: Final = 43_200
 MAX_RECEIVE: Final = 10
@@ -54,6 +55,11 @@ MAX_WAIT_SECONDS: Final = 20
 _LIST_LIMIT: Final = 1000
 _DEDUP_WINDOW: Final = timedelta(minutes=5)
 _PURGE_INTERVAL: Final = timedelta(seconds=60)
+# Messages a queue may have in flight ("about 120,000" on AWS, sqs.md section 4).
+MAX_IN_FLIGHT: Final = 120_000
+# How long a queue's in-flight count is trusted before it is counted again in the store;
+# receives made meanwhile are added to it. AWS's cap is approximate too.
+_IN_FLIGHT_RECOUNT: Final = timedelta(seconds=1)
 # A wake-up for a message that turns visible is never scheduled sooner than this.
 _MIN_TIMER_SECONDS: Final = 0.01
 
@@ -76,12 +82,16 @@ class QueueService:
         *,
         ids: Callable[[], str] | None = None,
         max_waiters: int = 10_000,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self._store = store
         self._clock = clock
         self._ids = ids or Uuids()
         self._waiters = QueueWaiters(max_waiters=max_waiters)
         self._known: dict[tuple[Scope, str], Queue] = {}
+        self._max_in_flight = max_in_flight
+        # Per queue: (in-flight count, when the store counted it), bounded like ``_known``.
+        self._in_flight: dict[tuple[Scope, str], tuple[int, datetime]] = {}
         # Deliveries send one message each, many at a time: one store write per queue and turn.
         self._target_sends = SendCoalescer(self._send_as_owner)
 
@@ -340,7 +350,14 @@ class QueueService:
         key = (scope, name)
         while True:
             woken = self._waiters.watch(key)
-            received = await self._receive_once(queue, options)
+            if await self._in_flight_full(queue):
+                # A standard queue refuses a short poll; a long poll (and FIFO, always) finds
+                # nothing until messages leave flight (sqs.md section 4).
+                if wait <= 0 and not queue.settings.fifo:
+                    raise OverLimit
+                received = []
+            else:
+                received = await self._receive_once(queue, options)
             remaining = deadline - loop.time()
             if received or remaining <= 0 or not self._waiters.can_wait():
                 return received
@@ -354,6 +371,24 @@ class QueueService:
         if next_at is None:
             return remaining
         return min(remaining, max((next_at - now).total_seconds(), _MIN_TIMER_SECONDS))
+
+    async def _in_flight_full(self, queue: Queue) -> bool:
+        key = (queue.scope, queue.name)
+        now = self._clock.now()
+        known = self._in_flight.get(key)
+        if known is None or now - known[1] >= _IN_FLIGHT_RECOUNT:
+            counts = await self._store.counts(queue.scope, queue.name, now)
+            if len(self._in_flight) >= _MAX_KNOWN_QUEUES:
+                self._in_flight.clear()
+            known = self._in_flight[key] = (counts.in_flight, now)
+        return known[0] >= self._max_in_flight
+
+    def _taken(self, queue: Queue, count: int) -> None:
+        """``count`` messages went into flight: the trusted count grows with them."""
+        key = (queue.scope, queue.name)
+        known = self._in_flight.get(key)
+        if known is not None:
+            self._in_flight[key] = (known[0] + count, known[1])
 
     async def _receive_once(self, queue: Queue, options: ReceiveOptions) -> list[Received]:
         settings = queue.settings
@@ -371,6 +406,7 @@ class QueueService:
             redrive=_redrive(queue),
         )
         taken = await self._store.receive(queue.scope, queue.name, request)
+        self._taken(queue, len(taken))
         return [
             Received(
                 message, receipt_handle(queue.scope, queue.name, message.id, message.receipt or "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from busway.service.queue_checksums import attributes_md5
@@ -193,6 +195,22 @@ def test_queue_name_exists_and_purge_in_progress(sqs: Sqs) -> None:
         sqs("PurgeQueue", QueueUrl=url)
     assert purging.value.status == 403
     assert purging.value.shape == "PurgeQueueInProgress"
+
+
+def test_a_short_poll_past_the_in_flight_cap_is_over_limit() -> None:
+    sqs = Sqs(max_in_flight=2)
+    url = sqs.create("q", VisibilityTimeout="300")
+    for n in range(3):
+        sqs("SendMessage", QueueUrl=url, MessageBody=f"m{n}")
+    taken = sqs("ReceiveMessage", QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    assert len(taken) == 2
+    with pytest.raises(SqsError) as over:
+        sqs("ReceiveMessage", QueueUrl=url)
+    assert (over.value.status, over.value.shape, over.value.code) == (403, "OverLimit", "OverLimit")
+    # Once a message left flight and the count is taken again, receives go on.
+    sqs("DeleteMessage", QueueUrl=url, ReceiptHandle=taken[0]["ReceiptHandle"])
+    sqs.clock.advance(timedelta(seconds=1))
+    assert [m["Body"] for m in sqs("ReceiveMessage", QueueUrl=url)["Messages"]] == ["m2"]
 
 
 def test_fifo_send_returns_sequence_numbers(sqs: Sqs) -> None:

@@ -281,3 +281,26 @@ def test_changed_settings_apply_to_the_next_send_and_deleted_queues_refuse() -> 
             await send(queues, "q")
 
     run(body)
+
+
+def test_past_the_in_flight_cap_a_long_poll_and_fifo_find_nothing() -> None:
+    queues = QueueService(MemoryQueueStore(), FakeClock(), max_in_flight=1)
+
+    async def take(name: str, wait_seconds: int = 0) -> list[str]:
+        options = ReceiveOptions(max_messages=1, wait_seconds=wait_seconds)
+        return [r.message.body for r in await queues.receive(SCOPE, name, options)]
+
+    async def body() -> None:
+        await queues.create_queue(SCOPE, "q", {"VisibilityTimeout": "300"})
+        await queues.create_queue(SCOPE, "q.fifo", {"FifoQueue": "true"})
+        for n, text in enumerate("ab"):
+            await send(queues, "q", text)
+            await send(queues, "q.fifo", text, group_id=text, deduplication_id=str(n))
+        assert await take("q") == ["a"]
+        # A standard queue's long poll waits, then answers nothing rather than OverLimit.
+        assert await take("q", wait_seconds=1) == []
+        # FIFO never errors: group "b" is free, yet the queue is at its cap.
+        assert await take("q.fifo") == ["a"]
+        assert await take("q.fifo") == []
+
+    run(body)

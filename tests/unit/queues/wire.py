@@ -14,7 +14,7 @@ from botocore.serialize import create_serializer  # type: ignore[import-untyped]
 from busway.api.app import App
 from busway.api.sqs import sqs_api
 from busway.clock import FakeClock
-from busway.service.queues import QueueService
+from busway.service.queues import MAX_IN_FLIGHT, QueueService
 from busway.store.memory.queues import MemoryQueueStore
 from tests.support.asgi import call_raw
 
@@ -41,9 +41,10 @@ class Sqs:
 
     clock: FakeClock = field(default_factory=FakeClock)
     store: MemoryQueueStore = field(default_factory=MemoryQueueStore)
+    max_in_flight: int = MAX_IN_FLIGHT
 
     def __post_init__(self) -> None:
-        self.queues = QueueService(self.store, self.clock)
+        self.queues = QueueService(self.store, self.clock, max_in_flight=self.max_in_flight)
         self.app = App([sqs_api(self.queues)], account=ACCOUNT)
 
     async def acall(self, operation: str, **params: Any) -> dict[str, Any]:
