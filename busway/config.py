@@ -32,8 +32,8 @@ class Settings:
     max_wildcard_rules_per_bus: int = 30
     max_api_destination_rate_per_second: int = 300  # highest InvocationRateLimitPerSecond
     max_schedules: int = 1_000_000  # EventBridge Scheduler, per account and region
-    max_queue_in_flight: int = 120_000  # SQS: messages a queue may have in flight
     max_schedule_groups: int = 500
+    max_queue_in_flight: int = 120_000  # SQS: messages a queue may have in flight
     # Let PutEvents use reserved ``aws.*`` sources, to test rules for AWS service events locally.
     allow_reserved_sources: bool = False
     max_request_bytes: int = 8 * 1024 * 1024
