@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from busway.frozen import quick_init
+
 __all__ = [
     "Delivery",
     "Event",
@@ -28,6 +30,7 @@ __all__ = [
 ]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Where a resource lives: every bus, rule and event belongs to one (account, region)."""
@@ -119,6 +122,7 @@ class Target:
     other_parameters: Mapping[str, Any] = field(default_factory=dict)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Event:
     """An accepted event. ``body`` is the envelope exactly as targets receive it (JSON bytes)."""
@@ -135,6 +139,7 @@ class Event:
     trace_header: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One (event, rule, target) hand-off waiting in the outbox."""
@@ -146,6 +151,7 @@ class Delivery:
     attempts: int = 0
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class IngestRecord:
     """An event and the deliveries it produced, committed together or not at all."""

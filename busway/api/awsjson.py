@@ -15,6 +15,7 @@ from busway import jsontext
 from busway.api.context import RequestContext
 from busway.api.request import Request, SerializationError
 from busway.errors import InternalError, ServiceError
+from busway.frozen import quick_init
 
 __all__ = [
     "ErrorEncoder",
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[RequestContext, Request], Awaitable[dict[str, Any]]]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class JsonResponse:
     status: int

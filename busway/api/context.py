@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from busway.frozen import quick_init
 from busway.model import Scope
 
 __all__ = ["RequestContext"]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RequestContext:
     scope: Scope  # account and region the request acts in

@@ -35,6 +35,7 @@ from urllib.parse import quote, urlsplit
 import httptools
 
 from busway.delivery.deadlines import Deadlines
+from busway.frozen import quick_init
 
 __all__ = [
     "HttpClient",
@@ -75,6 +76,7 @@ class _StaleConnection(HttpConnectionError):
     """A reused connection ended before any byte of the answer: worth one more try."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Response:
     status: int

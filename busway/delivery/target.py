@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from busway.frozen import quick_init
 from busway.model import Event, Target
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Invocation:
     """One attempt to hand one event to one target of one rule."""
@@ -36,6 +38,7 @@ class Invocation:
     attempt: int  # 1 on the first try
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """How an attempt ended. A failure says whether trying again can help (AWS's retry rules)."""

@@ -22,7 +22,7 @@ from busway.clock import Clock
 from busway.config import Settings
 from busway.errors import ValidationError
 from busway.ids import Uuids
-from busway.model import Delivery, Event, IngestRecord, Scope
+from busway.model import Delivery, Event, IngestRecord, Scope, Target
 from busway.observability.telemetry import NO_TELEMETRY, IngestTelemetry
 from busway.service.buses import DEFAULT_BUS, bus_name_of
 from busway.service.routing import RoutingTable
@@ -161,7 +161,7 @@ class IngestService:
         now = self._clock.now()
         now_text = time_text(now)
         results: list[EntryResult] = []
-        records: list[IngestRecord] = []
+        accepted: list[tuple[str, EntryInput, dict[str, Any]]] = []
         for entry in entries:
             checked = self._check(entry)
             if isinstance(checked, EntryResult):
@@ -175,7 +175,16 @@ class IngestService:
                 envelope = _envelope(scope, event_id, checked, entry, now_text)
                 if producer_account is not None:
                     envelope["account"] = producer_account
-                records.append(self._record(scope, bus_name, entry, envelope, now))
+                accepted.append((bus_name, entry, envelope))
+        # Matched one after another, not between the other work of each event: the rule index
+        # stays in the processor's caches for the whole request (a match costs twice as much
+        # after the envelope's encoding and the records' building have run in between).
+        route = self._routing.route
+        routes = [route(scope, bus_name, envelope) for bus_name, _, envelope in accepted]
+        records = [
+            self._record(scope, bus_name, entry, envelope, now, routed)
+            for (bus_name, entry, envelope), routed in zip(accepted, routes, strict=True)
+        ]
         if records:
             await self._append(records)
             self._telemetry.routed(records)  # once durable: what was committed, per request
@@ -246,6 +255,7 @@ class IngestService:
         entry: EntryInput,
         envelope: dict[str, Any],
         now: datetime,
+        routes: list[tuple[str, Target]],
     ) -> IngestRecord:
         """The event with its envelope as targets receive it, and one delivery per route."""
         event_id: str = envelope["id"]
@@ -263,8 +273,6 @@ class IngestService:
             entry.resources,
             entry.trace_header,
         )
-        # The envelope doubles as the matcher's view of the event: fields plus parsed detail.
-        routes = self._routing.route(scope, bus_name, envelope)
         if not routes:
             return IngestRecord(event)
         return IngestRecord(

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from busway.frozen import quick_init
 from busway.service.queue_errors import (
     InvalidMessageContents,
     InvalidParameterValue,
@@ -34,6 +35,7 @@ _TYPES: Final = ("String", "Number", "Binary")
 _MAX_TYPE_CHARS: Final = 256
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class SendRequest:
     body: str
@@ -44,6 +46,7 @@ class SendRequest:
     deduplication_id: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class SendResult:
     message_id: str

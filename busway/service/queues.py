@@ -93,7 +93,7 @@ class QueueService:
         # Per queue: (in-flight count, when the store counted it), bounded like ``_known``.
         self._in_flight: dict[tuple[Scope, str], tuple[int, datetime]] = {}
         # Deliveries send one message each, many at a time: one store write per queue and turn.
-        self._target_sends = SendCoalescer(self._send_as_owner)
+        self._target_sends: SendCoalescer[Sent] = SendCoalescer(self._send_as_owner)
 
     def close(self) -> None:
         """Answer every long poll now, and every later one at once (node shutdown)."""
@@ -259,6 +259,18 @@ class QueueService:
         self, scope: Scope, name: str, requests: Sequence[SendRequest], *, sender_id: str
     ) -> list[SendResult | QueueError]:
         """One result per request, in order: a request the queue refuses fails alone."""
+        queue, checked, sent = await self._send(scope, name, requests, sender_id)
+        taken = iter(sent)
+        return [
+            item if isinstance(item, QueueError) else _send_result(queue, item.message, next(taken))
+            for item in checked
+        ]
+
+    async def _send(
+        self, scope: Scope, name: str, requests: Sequence[SendRequest], sender_id: str
+    ) -> tuple[Queue, list[Outgoing | QueueError], list[Sent]]:
+        """The queue, each request checked (its message, or its error), and what the store
+        made of the messages, in order."""
         queue = await self.get_queue(scope, name)
         now = self._clock.now()
         checked: list[Outgoing | QueueError] = []
@@ -270,11 +282,7 @@ class QueueService:
             else:
                 checked.append(self._outgoing(queue, request, now, sender_id))
         outgoing = [item for item in checked if isinstance(item, Outgoing)]
-        sent = iter(await self._append(queue, outgoing, now) if outgoing else [])
-        return [
-            item if isinstance(item, QueueError) else _send_result(queue, item.message, next(sent))
-            for item in checked
-        ]
+        return queue, checked, await self._append(queue, outgoing, now) if outgoing else []
 
     async def _append(self, queue: Queue, outgoing: list[Outgoing], now: datetime) -> list[Sent]:
         sent = await self._store.send(
@@ -335,8 +343,12 @@ class QueueService:
 
     async def _send_as_owner(
         self, scope: Scope, name: str, requests: Sequence[SendRequest]
-    ) -> list[SendResult | QueueError]:
-        return await self.send_batch(scope, name, requests, sender_id=scope.account)
+    ) -> list[Sent | QueueError]:
+        """Target and dead-letter sends: as ``send_batch``, without the checksums of an SQS
+        answer (an MD5 of every body), which only an SQS client reads."""
+        _, checked, sent = await self._send(scope, name, requests, scope.account)
+        taken = iter(sent)
+        return [item if isinstance(item, QueueError) else next(taken) for item in checked]
 
     # --- receiving -------------------------------------------------------------------------------
     async def receive(self, scope: Scope, name: str, options: ReceiveOptions) -> list[Received]:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from busway.frozen import quick_init
 from busway.model import Delivery, Event, EventBus, IngestRecord, Rule, Scope, Target
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
 ]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ClaimedDelivery:
     """A delivery leased to one dispatcher until ``lease_until``, with its event."""
@@ -58,6 +60,7 @@ class ClaimedDelivery:
     error_message: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class DeliveryRetry:
     """Give a claimed delivery back, due again at ``due_at`` (a retry, or a release)."""
@@ -88,6 +91,7 @@ class DeliveryState(enum.StrEnum):
     FAILED = "FAILED"  # failed for good and no dead-letter queue took it
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class DeliveryOutcome:
     """How a claimed delivery left the outbox (``state`` is one of the final ones), recorded in

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from busway.frozen import quick_init
 from busway.model import Scope
 
 __all__ = [
@@ -70,6 +71,7 @@ class Queue:
     last_purged_at: datetime | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class MessageAttribute:
     """A user (or system) message attribute; ``data_type`` may carry a label (``Number.int``)."""
@@ -79,6 +81,7 @@ class MessageAttribute:
     binary_value: bytes | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class QueueMessage:
     id: str
@@ -98,6 +101,7 @@ class QueueMessage:
     dead_letter_source_arn: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """A message to send; ``dedup_key`` (FIFO) already names its deduplication scope."""
@@ -106,6 +110,7 @@ class Outgoing:
     dedup_key: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Sent:
     """What a send did: a duplicate within the window reports the original message."""

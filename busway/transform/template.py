@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from busway import jsontext
+from busway.frozen import quick_init
 from busway.transform.envelope import (
     format_ingestion_time,
     in_envelope_order,
@@ -56,6 +57,7 @@ class Predefined(enum.Enum):
 _PREDEFINED_BY_NAME: Final = {member.value: member for member in Predefined}
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RenderContext:
     """What the predefined placeholders need besides the event itself."""
