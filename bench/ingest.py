@@ -9,7 +9,9 @@ same run against moto_server when it is installed (with a much smaller count: it
 The closed loop of a few connections measures latency more than capacity: each connection
 waits for its answer, and the answer waits for a group commit. So the run is repeated with more
 connections (the same server, its store growing); the largest figure is the server's capacity,
-and every row shows the latency it came with.
+and every row shows the latency it came with. Each row starts once the deliveries of the rows
+before it are all in their queues: deliveries run on the same two cores as ingest, and a row
+should carry its own, not a backlog another row left behind.
 
     python bench/ingest.py [--events 100000] [--rules 1000] [--connections 32,128]
 """
@@ -20,12 +22,14 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,6 +38,9 @@ from bench.loadgen import blast, client, machine, percentile, put_events_request
 from tests.support.server import BuswayServer, free_port
 
 SEED = 7
+QUEUES = 10
+DRAIN_TIMEOUT_S = 300
+_CREATED = re.compile(rb"^busway_created_invocations_total\{[^}]*\} ([0-9.e+]+)$", re.MULTILINE)
 
 
 def rule_pattern(i: int) -> str:
@@ -48,14 +55,14 @@ def rule_pattern(i: int) -> str:
 
 def create_rules(endpoint: str, count: int) -> None:
     sqs = client("sqs", endpoint)
-    for n in range(min(count, 10)):
+    for n in range(min(count, QUEUES)):
         sqs.create_queue(QueueName=f"q{n}")
     events = client("events", endpoint)
     for i in range(count):
         events.put_rule(Name=f"rule-{i}", EventPattern=rule_pattern(i))
         events.put_targets(
             Rule=f"rule-{i}",
-            Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:us-east-1:000000000000:q{i % 10}"}],
+            Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:us-east-1:000000000000:q{i % QUEUES}"}],
         )
 
 
@@ -79,6 +86,30 @@ def request_bodies(count: int, rules: int) -> list[bytes]:
             entries.append({"Source": f"app.{i}", "DetailType": "T", "Detail": json.dumps(detail)})
         bodies.append(json.dumps({"Entries": entries}).encode())
     return bodies
+
+
+def wait_for_deliveries(endpoint: str, rules: int) -> float:
+    """Seconds until every delivery created so far is a message in its queue (nothing reads
+    the queues, so the two counts meet exactly)."""
+    sqs = client("sqs", endpoint)
+    urls = [sqs.get_queue_url(QueueName=f"q{n}")["QueueUrl"] for n in range(min(rules, QUEUES))]
+    started = time.monotonic()
+    while time.monotonic() - started < DRAIN_TIMEOUT_S:
+        metrics = f"{endpoint}/metrics"  # http://127.0.0.1:<port>, made here
+        with urllib.request.urlopen(metrics, timeout=10) as answer:  # noqa: S310
+            created = sum(float(n) for n in _CREATED.findall(answer.read()))
+        queued = sum(
+            int(
+                sqs.get_queue_attributes(
+                    QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+                )["Attributes"]["ApproximateNumberOfMessages"]
+            )
+            for url in urls
+        )
+        if queued >= created:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise RuntimeError(f"deliveries still pending after {DRAIN_TIMEOUT_S}s")
 
 
 def drive(port: int, bodies: list[bytes], connections: int) -> tuple[float, list[float], list[str]]:
@@ -116,6 +147,11 @@ def run_busway(args: argparse.Namespace) -> float:
             drive(server.port, warm, 4)
             rates = []
             for connections in args.connections:
+                drained = wait_for_deliveries(server.endpoint, args.rules)
+                if drained >= 1:
+                    print(
+                        f"  (waited {drained:.1f}s for the earlier rows' deliveries to be queued)"
+                    )
                 elapsed, latencies, errors = drive(server.port, bodies, connections)
                 label = f"busway ({args.rules} rules, {connections} conns)"
                 rates.append(report(label, args.events, elapsed, latencies, errors))
