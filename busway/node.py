@@ -11,6 +11,7 @@ import sys
 
 import uvicorn
 
+from busway import collector
 from busway.api.app import App, Mount
 from busway.api.busway_ops import busway_api
 from busway.api.events import events_api
@@ -60,7 +61,6 @@ log = logging.getLogger(__name__)
 
 _RETENTION_SWEEP_SECONDS = 60.0
 _GIL_SWITCH_SECONDS = 0.0005  # see run()
-_GC_THRESHOLDS = (100_000, 20, 20)  # see run()
 
 
 class Node:
@@ -247,13 +247,7 @@ def run(settings: Settings) -> None:
     # switch interval a busy event loop makes each commit (and the PutEvents waiting on it) wait
     # that long per hand-over.
     sys.setswitchinterval(_GIL_SWITCH_SECONDS)
-    # Requests make many short-lived objects, nearly all freed by reference counting: what the
-    # collector finds in the youngest generation is the work in flight (under load, the events
-    # of a hundred requests awaiting their commit, some 20,000 objects), which it walks in vain
-    # every time. At the default threshold (700) it ran some 40 times a second, at 10,000 still
-    # 5 to 7 times, each pass 10-20 ms: a tenth of the loop's time at 1,000 rules. At 100,000 it
-    # runs every few seconds at most; cyclic garbage waits longer, a few MB at worst.
-    gc.set_threshold(*_GC_THRESHOLDS)
+    collector.tune()  # rare passes: see busway.collector
     node = Node(settings, freeze_heap=True)
     config = uvicorn.Config(
         node.asgi,
