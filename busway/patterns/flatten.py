@@ -147,15 +147,11 @@ def path_reader(path: str, steps: Steps) -> Reader:
         "_read_dotted": _read_dotted,
         "_path": path,
     }
-    lines = ["def read(o0, leaves):", "    found = []", "    pinned = False"]
+    # Whether a leaf sits in an array element is known where it is found, not searched for:
+    # the path is pinned there (rarely: most paths have no leaf in an array element).
+    lines = ["def read(o0, leaves):", "    found = []"]
     _emit(steps, 0, 1, lines, constants)
-    # Whether a leaf sits in an array element is known where it is found, not searched for.
-    lines += [
-        "    leaves[_path] = found",
-        "    if pinned:",
-        "        leaves.pinned.add(_path)",
-        "    return found",
-    ]
+    lines += ["    leaves[_path] = found", "    return found"]
     exec("\n".join(lines), constants)  # noqa: S102 - keys appear only as repr() literals
     reader: Reader = constants["read"]
     return reader
@@ -206,7 +202,7 @@ def _emit(
             constants[name] = ((key, mode, below),)
             lines += [
                 f"{pad}if {key!r} in {obj} and _read_dotted({obj}, {name}, {trail}, found):",
-                f"{pad}    pinned = True",
+                f"{pad}    leaves.pinned.add(_path)",
             ]
             continue
         constants[name] = below
@@ -215,23 +211,27 @@ def _emit(
             f"{pad}    {value} = {obj}[{key!r}]",
             f"{pad}    kind = type({value})",
         ]
-        # The likeliest kind first: an object on the way down, else a value.
+        # The likeliest kind first: an object on the way down, else a string (the commonest
+        # value: a source, a detail-type, a state).
+        leaf = [f"{pad}        found.append(({value}, {trail}))"]
+        if trail != "()":
+            leaf.append(f"{pad}        leaves.pinned.add(_path)")
         if mode & DESCEND:
             lines.append(f"{pad}    if kind is dict:")
             _emit(below, depth + 1, indent + 2, lines, constants, trail)
-        lines.append(f"{pad}    {'elif' if mode & DESCEND else 'if'} kind is list:")
+        else:
+            lines += [f"{pad}    if kind is str:", *leaf]
+        lines.append(f"{pad}    elif kind is list:")
         if trail == "()":
             _emit_elements(value, mode, below, name, depth + 2, indent + 2, lines, constants)
         else:
             lines += [
                 f"{pad}        if _read_array({value}, {mode}, {name}, {trail}, found):",
-                f"{pad}            pinned = True",
+                f"{pad}            leaves.pinned.add(_path)",
             ]
         if mode & LEAF:
             lines.append(f"{pad}    {'else' if mode & DESCEND else 'elif kind is not dict'}:")
-            lines.append(f"{pad}        found.append(({value}, {trail}))")
-            if trail != "()":
-                lines.append(f"{pad}        pinned = True")
+            lines += leaf
 
 
 def _emit_elements(
@@ -261,7 +261,7 @@ def _emit_elements(
         lines.append(f"{pad}    if kind is list:")
     lines += [
         f"{pad}        if _read_array({element}, {mode}, {name}, ((a{depth}, i{depth}),), found):",
-        f"{pad}            pinned = True",
+        f"{pad}            leaves.pinned.add(_path)",
     ]
     if mode & LEAF:
         lines.append(f"{pad}    elif kind is not dict:")

@@ -8,19 +8,20 @@ work stays proportional to the number of rules).
 
 An anchor that is loose (a prefix, a range: many events satisfy it) or crowded (an exact value
 several alternatives share) is not the end of the lookup: such alternatives sit behind a
-*gate*, a second-level table on another of their fields that a table serves, so an event brings
-in only the alternatives whose two fields it satisfies. A gate looks exact strings up in a
-dict; most gates hold another condition or two at most and are opened by few events, so a gate
-tries those in turn until it holds more than a few; only then does it get a table (nothing to
-build or remember for the rest). The matcher tries prefixes, suffixes and numeric ranges
-itself, with no call per condition (``gates.Tried``). Of the two fields, the one whose path
-other anchors already need becomes the anchor. When those two fields are all an alternative has
-(``gates``: it is *settled*), the gate's lookup hands over its rule id as matched, with nothing
-left to check, unless consistency could still rule it out. An anchor value often opens several
-gates on the same path (a source satisfies a few prefixes, each gated on detail-type): the
-first time a string value is seen, the gates it opens are merged per gate path
-(``gates.plan_of``, sharing the gates' own tables), so each path's value is looked up once;
-what a value opens is kept until a gate on that anchor path changes.
+*gate*, a second-level table on another of their fields that a table serves (or on their only
+other field, whatever its kind), so an event brings in only the alternatives whose two fields
+it satisfies. A gate looks exact strings up in a dict; most gates hold another condition or
+two at most and are opened by few events, so a gate tries those in turn until it holds more
+than a few; only then does it get a table (nothing to build or remember for the rest). The
+matcher tries prefixes, suffixes and numeric ranges itself, with no call per condition
+(``gates.Tried``). Of the two fields, the one whose path other anchors already need becomes
+the anchor. When those two fields are all an alternative has (``gates``: it is *settled*), the
+gate's lookup hands over its rule id as matched, with nothing left to check, unless
+consistency could still rule it out. An anchor value often opens several gates on the same
+path (a source satisfies a few prefixes, each gated on detail-type): the first time a string
+value is seen, the gates it opens are merged per gate path (``gates.plan_of``, sharing the
+gates' own tables), so each path's value is looked up once; what a value opens is kept until
+a gate on that anchor path changes.
 
 Matching an event reads it lazily, one path at a time: up front only the anchor paths (those
 the path tables and the gates' tables are keyed by), then a gate's path when an event opens
@@ -201,83 +202,81 @@ class RuleIndex:
         self, anchors: tuple[_Anchor, ...], leaves: LazyLeaves, matched: set[str]
     ) -> set[Entry]:
         """The alternatives whose anchor some leaf satisfies, and the unanchored ones; the
-        rule ids of alternatives the gates settle go straight into ``matched``."""
+        rule ids of alternatives the gates settle go straight into ``matched``. The lookups
+        and the gates are written out here rather than called: this runs for every event,
+        and an event opens several gates."""
         candidates: set[Entry] = set(self._unanchored) if self._unanchored else set()
-        plans: list[tuple[GateGroup, ...]] = []
-        event = leaves.event
+        event, get, pinned = leaves.event, leaves.get, leaves.pinned
         for path, read, path_index, gate_index, known in anchors:  # read for every event
             found = read(event, leaves)
             if not found:
                 continue
             if path_index is not None:
-                path_index.collect(found, candidates)
-            if gate_index is not None:
+                # ``path_index.collect``, for the string values it remembers.
+                remembered = path_index.by_string
                 for value, _ in found:
-                    plan = known.get(value) if type(value) is str else None
-                    plans.append(plan if plan is not None else self._plan(path, value))
-        if plans:
-            self._open_gates(plans, leaves, candidates, matched)
-        return candidates
-
-    @staticmethod
-    def _open_gates(
-        plans: list[tuple[GateGroup, ...]],
-        leaves: LazyLeaves,
-        candidates: set[Entry],
-        matched: set[str],
-    ) -> None:
-        """The gates, tried here rather than through calls: an event opens several."""
-        event, get, pinned = leaves.event, leaves.get, leaves.pinned
-        for plan in plans:
-            for gate_path, read, anchor_path, exact, tried, tables in plan:
-                gated = get(gate_path)
-                if gated is None:
-                    gated = read(event, leaves)
-                if not gated:
-                    continue
-                hits: tuple[Hit, ...] | None = None
-                if exact:
-                    for value, _ in gated:
-                        if type(value) is str:
-                            found_hits = exact.get(value)
-                            if found_hits is not None:
-                                hits = found_hits if hits is None else hits + found_hits
-                if tried is not None:
-                    affixes, ranges, calls = tried
-                    for value, _ in gated:
-                        kind = type(value)
-                        if kind is str:
-                            for suffix, text, hit in affixes:
-                                if value.endswith(text) if suffix else value.startswith(text):
-                                    hits = (hit,) if hits is None else (*hits, hit)
-                        elif ranges and kind is not bool:
-                            number = as_double(value)
-                            if number is not None:
-                                for low, low_open, high, high_open, hit in ranges:
-                                    # As ``Numeric.matches`` does, for a finite number.
-                                    if (number > low or (number == low and not low_open)) and (
-                                        number < high or (number == high and not high_open)
-                                    ):
+                    if type(value) is str:
+                        members = remembered.get(value)
+                        candidates |= members if members is not None else path_index.remember(value)
+                    else:
+                        path_index.collect_other(value, candidates)
+            if gate_index is None:
+                continue
+            for anchor_value, _ in found:
+                plan = known.get(anchor_value) if type(anchor_value) is str else None
+                if plan is None:
+                    plan = self._plan(path, anchor_value)
+                for gate_path, gate_read, anchor_path, exact, tried, tables in plan:
+                    gated = get(gate_path)
+                    if gated is None:
+                        gated = gate_read(event, leaves)
+                    if not gated:
+                        continue
+                    hits: tuple[Hit, ...] | None = None
+                    if exact:
+                        for value, _ in gated:
+                            if type(value) is str:
+                                found_hits = exact.get(value)
+                                if found_hits is not None:
+                                    hits = found_hits if hits is None else hits + found_hits
+                    if tried is not None:
+                        affixes, ranges, calls = tried
+                        for value, _ in gated:
+                            kind = type(value)
+                            if kind is str:
+                                for suffix, text, hit in affixes:
+                                    if value.endswith(text) if suffix else value.startswith(text):
                                         hits = (hit,) if hits is None else (*hits, hit)
-                        if calls:
-                            for accepts, hit in calls:
-                                if accepts(value):
-                                    hits = (hit,) if hits is None else (*hits, hit)
-                if tables:
-                    for table in tables:
-                        table.collect(gated, candidates)
-                if hits is None:
-                    continue
-                # Settled rule ids match outright, unless consistency could still rule them out.
-                unsure = bool(pinned) and (gate_path in pinned or anchor_path in pinned)
-                for settled, rest, settled_entries in hits:
-                    if rest:
-                        candidates |= rest
-                    if settled:
-                        if unsure:
-                            candidates |= settled_entries
-                        else:
-                            matched |= settled
+                            elif ranges and kind is not bool:
+                                number = as_double(value)
+                                if number is not None:
+                                    for low, low_open, high, high_open, hit in ranges:
+                                        # As ``Numeric.matches`` does, for a finite number.
+                                        if (number > low or (number == low and not low_open)) and (
+                                            number < high or (number == high and not high_open)
+                                        ):
+                                            hits = (hit,) if hits is None else (*hits, hit)
+                            if calls:
+                                for accepts, hit in calls:
+                                    if accepts(value):
+                                        hits = (hit,) if hits is None else (*hits, hit)
+                    if tables:
+                        for table in tables:
+                            table.collect(gated, candidates)
+                    if hits is None:
+                        continue
+                    # Settled rule ids match outright, unless consistency could still rule
+                    # them out.
+                    unsure = bool(pinned) and (gate_path in pinned or anchor_path in pinned)
+                    for settled, rest, settled_entries in hits:
+                        if rest:
+                            candidates |= rest
+                        if settled:
+                            if unsure:
+                                candidates |= settled_entries
+                            else:
+                                matched |= settled
+        return candidates
 
     def _forget_plans(self, path: str) -> None:
         """A gate anchored on ``path`` changed: what its values open is to be merged again
@@ -384,7 +383,7 @@ class RuleIndex:
             self._unanchored.add(entry)
             return
         anchor = ranked[0][1]
-        gate_field = _gate_field(ranked)
+        gate_field = _gate_field(ranked, len(entry.checks))
         if gate_field is not None and self._read_sooner(gate_field, anchor):
             anchor, gate_field = gate_field, anchor
         entry.set_anchor(_field(anchor), _field(gate_field) if gate_field else None)
@@ -480,16 +479,21 @@ def _field(check: FieldCheck) -> tuple[str, tuple[Condition, ...]]:
     return check.path, check.conditions
 
 
-def _gate_field(ranked: list[tuple[int, FieldCheck]]) -> FieldCheck | None:
+def _gate_field(ranked: list[tuple[int, FieldCheck]], fields: int) -> FieldCheck | None:
     """The field to gate an alternative on: the first of the others (in rank order) that a
-    table serves. None when the anchor is an exact value few alternatives share: its bucket
-    is small already."""
+    table serves; failing that, when the alternative has just one other field (of ``fields``
+    in all), that one, which the gate tries in turn (an ``anything-but``, an ``exists``, a
+    wildcard): the gate then settles the alternative, which spares a candidate's check of
+    every event that brings it in. None when the anchor is an exact value few alternatives
+    share: its bucket is small already."""
     cost, anchor = ranked[0]
     if cost < _CROWDED and all(anchor_cost(condition) == 0 for condition in anchor.conditions):
         return None
     for _, check in ranked[1:]:
         if all(anchor_cost(condition) <= _TABLE_COST for condition in check.conditions):
             return check
+    if fields == len(ranked) == 2:
+        return ranked[1][1]
     return None
 
 

@@ -276,9 +276,9 @@ class PathIndex:
         for value, _ in leaves:
             if type(value) is str:
                 found = self.by_string.get(value)
-                into |= found if found is not None else self._remember(value)
+                into |= found if found is not None else self.remember(value)
             else:
-                self._collect_other(value, into)
+                self.collect_other(value, into)
 
     def members(self, value: object) -> set[Any]:
         """What ``collect`` adds for one value, not remembered (for callers that keep what
@@ -290,10 +290,12 @@ class PathIndex:
                 if condition.matches(value):
                     found |= members
         else:
-            self._collect_other(value, found)
+            self.collect_other(value, found)
         return found
 
-    def _remember(self, value: str) -> frozenset[Any] | set[Any]:
+    def remember(self, value: str) -> frozenset[Any] | set[Any]:
+        """What ``collect`` adds for a string value not in ``by_string``, remembered there
+        while there is room."""
         found: set[Any] = set()
         self._collect_string(value, found)
         for condition, members in self.scanned.items():
@@ -305,7 +307,8 @@ class PathIndex:
             self.by_string[value] = frozenset(found)
         return found
 
-    def _collect_other(self, value: object, into: set[Any]) -> None:
+    def collect_other(self, value: object, into: set[Any]) -> None:
+        """What ``collect`` adds for a value that is not a string (not remembered)."""
         if type(value) is bool or value is None:
             self._add(self.exact.by_key.get(("literal", value)), into)
         else:

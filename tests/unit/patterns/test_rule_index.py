@@ -319,3 +319,40 @@ def test_deep_paths_spelled_many_ways_are_read_alike() -> None:
         assert matches(pattern, event)
         assert index.matches(event) == {"deep"}
     assert index.matches({"source": "app", ".".join(path): "other"}) == set()
+
+
+def test_a_crowded_anchor_gates_its_only_other_field_whatever_its_kind() -> None:
+    # Each alternative here has one field beside its crowded exact anchor ``d.a``, of a kind
+    # no table serves (anything-but, exists, wildcard): the gate tries it in turn and settles
+    # the alternative, still under array consistency.
+    index = RuleIndex()
+    rules: dict[str, Any] = {
+        "but": {"d": {"a": ["x"], "s": [{"anything-but": ["cancelled", "failed"]}]}},
+        "exists": {"d": {"a": ["x"], "id": [{"exists": True}]}},
+        "wild": {"d": {"a": ["x"], "r": [{"wildcard": "arn:*:bucket-1/*"}]}},
+        "absent": {"d": {"a": ["x"], "s": [{"exists": False}], "id": [{"exists": True}]}},
+    }
+    rules.update({f"fill{number}": {"d": {"a": ["x"], "n": [number]}} for number in range(6)})
+    for rule_id, pattern in rules.items():
+        index.add(rule_id, pattern)
+    for rule_id in ("but", "exists", "wild"):
+        assert index._rules[rule_id][0].settled, rule_id  # the gate, not a check, decides
+    events: list[dict[str, Any]] = [
+        {"d": {"a": "x", "s": "running"}},
+        {"d": {"a": "x", "s": "cancelled", "id": None}},
+        {"d": {"a": "x", "s": ["failed", "running"], "id": "c-1"}},
+        {"d": {"a": "y", "s": "running", "id": "c-1", "r": "arn:aws:s3:::bucket-1/k"}},
+        {"d": {"a": "x", "r": ["arn:aws:s3:::bucket-1/k", "arn:aws:s3:::bucket-2/k"]}},
+        {"d": {"a": "x", "s": 5, "r": "arn:aws:s3:::bucket-2/k"}},
+        {"d": [{"a": "x", "s": "cancelled"}, {"a": "y", "s": "running", "id": 1}]},
+        {"d": [{"a": "y", "r": "arn:x:bucket-1/k"}, {"a": "x", "id": 2, "n": 3}]},
+        {"d": {"a": "x", "s": None}},
+    ]
+    for event in events:
+        expected = {rule_id for rule_id, pattern in rules.items() if matches(pattern, event)}
+        assert index.matches(event) == expected, event
+    assert index.matches(events[0]) == {"but"}
+    assert index.matches(events[6]) == set()
+    assert index.matches(events[7]) == {"exists", "absent", "fill3"}
+    index.remove("but")
+    assert index.matches(events[0]) == set()
