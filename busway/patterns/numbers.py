@@ -43,13 +43,6 @@ def as_double(value: object) -> float | None:
     """The double an event number compares as, or ``None`` for anything that is not a JSON
     number a double holds exactly (such numbers take no part in numeric comparison)."""
     if type(value) is decimal.Decimal:  # what the JSON codec makes of a decimal: tried first
-        # ``_double_of_decimal`` written out for the common short decimal (an amount, a
-        # price): a call costs about as much as the conversion itself.
-        if not value.is_finite():
-            return None
-        text = str(value)
-        if len(text) <= _SURE_DIGITS and "E" not in text and "e" not in text:
-            return float(text)
         return _double_of_decimal(value)
     if isinstance(value, bool):
         return None
