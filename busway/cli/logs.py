@@ -64,7 +64,7 @@ def run_logs(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"busway: {exc}", file=sys.stderr)
         return 2
-    client = _client(args.endpoint, args.region)
+    client = Connection.from_args(args).client("logs")
     start_ms = int((time.time() - since_s) * 1000)
     try:
         tail(client, args.group, start_ms, follow=args.follow, out=sys.stdout)
@@ -73,10 +73,6 @@ def run_logs(args: argparse.Namespace) -> int:
     finally:
         client.close()
     return 0
-
-
-def _client(endpoint: str | None, region: str | None) -> Any:
-    return Connection(endpoint, region).client("logs")
 
 
 def tail(

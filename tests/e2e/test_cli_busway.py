@@ -433,6 +433,17 @@ def test_logs_tail_of_a_missing_group_is_an_aws_error(server: BuswayServer, uniq
     assert result.stderr.startswith("busway: ResourceNotFoundException: ")
 
 
+def test_logs_tail_takes_the_endpoint_given_before_the_command(
+    server: BuswayServer, unique: str
+) -> None:
+    # $BUSWAY_ENDPOINT names a port nobody serves: only the option reaches the server.
+    result = busway(
+        "http://127.0.0.1:9", "--endpoint", server.endpoint, "logs", "tail", f"/aws/x/{unique}"
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("busway: ResourceNotFoundException: ")
+
+
 def test_no_server_is_one_line_not_a_traceback() -> None:
     result = busway("http://127.0.0.1:9", "queues", "list")
     assert result.returncode == 1

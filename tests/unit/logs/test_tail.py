@@ -14,7 +14,8 @@ import uvicorn
 
 from busway.api.app import App
 from busway.api.logs import logs_api
-from busway.cli.logs import _client, parse_since, tail
+from busway.cli.connection import Connection
+from busway.cli.logs import parse_since, tail
 from busway.cli.main import main
 from busway.clock import SystemClock
 from busway.service.logs import LogService, epoch_ms
@@ -109,7 +110,7 @@ def test_tail_follows_new_events_until_interrupted(server: Server) -> None:
             return
         raise Interrupted
 
-    client = _client(server.endpoint, "us-east-1")
+    client = Connection(server.endpoint, "us-east-1").client("logs")
     try:
         with pytest.raises(Interrupted):
             tail(client, "/aws/events/orders", NOW - 60_000, follow=True, out=out, sleep=sleep)
