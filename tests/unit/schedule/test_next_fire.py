@@ -80,6 +80,7 @@ def cron_next(expression: str, after: datetime) -> datetime | None:
         ("cron(0 0 1 1 ? 2030,2040)", utc(2030, 1, 1), utc(2040, 1, 1)),
         ("cron(0 0 1 1 ? 2020/10)", utc(2024, 1, 1), utc(2030, 1, 1)),
         ("cron(59 23 31 12 ? *)", utc(2199, 12, 31, 23, 59), None),
+        ("cron(* * * * ? */5)", utc(2196, 2, 20), None),  # after 2195, the next step is past 2199
         ("cron(0 0 30 2 ? *)", utc(2024, 1, 1), None),  # never: February has no 30th
     ],
 )

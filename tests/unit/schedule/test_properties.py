@@ -75,6 +75,10 @@ class Field:
     high: int
 
     def selects(self, value: int) -> bool:
+        # Outside the field's range nothing is selected: the steps below wrap around, and a
+        # walk past 2199 must not find the year 2200 as if it were 1970.
+        if not self.low <= value <= self.high:
+            return False
         return any(part.selects(value, self.low, self.high) for part in self.parts)
 
 
