@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ settings.register_profile(
     "patterns-differential",
     max_examples=300,
     deadline=None,  # timing varies with machine load; correctness is what is under test
-    derandomize=bool(os.environ.get("CI")),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 DIFFERENTIAL = settings.get_profile("patterns-differential")
