@@ -3,26 +3,50 @@
 Events carry arbitrary user JSON, so integers beyond 64 bits must survive and decimals must keep
 every digit: integers decode to ``int`` and non-integers to ``decimal.Decimal``. Duplicate keys
 follow JSON's usual reading, the last one wins (as EventBridge does for patterns).
+
+Nesting: EventBridge takes event details nested up to 1,000 levels (``MAX_DEPTH``). The decoder
+counts every level against Python's recursion limit, on top of the caller's own frames, so at
+the interpreter's default of 1,000 it refuses such a detail, and the envelope around it (one
+level more) could not be written back. The limit is raised here, once, far enough for a
+``MAX_DEPTH`` document decoded or encoded deep inside a request; texts that must stay within
+``MAX_DEPTH`` say so (``loads(..., max_depth=MAX_DEPTH)``), and text nested beyond what the
+decoder can take is malformed JSON like any other, never a crash.
 """
 
 from __future__ import annotations
 
 import decimal
+import re
+import sys
+from itertools import accumulate
 from typing import Any
 
 import msgspec
 
-__all__ = ["JSONDecodeError", "dumpb", "dumps", "loads"]
+__all__ = ["MAX_DEPTH", "JSONDecodeError", "dumpb", "dumps", "loads"]
 
 JSONDecodeError = msgspec.DecodeError
+
+MAX_DEPTH = 1000  # levels of objects and arrays in an event's detail (the PutEvents model)
+_RECURSION_LIMIT = 3 * MAX_DEPTH  # a MAX_DEPTH document, its envelope, and the caller's frames
+if sys.getrecursionlimit() < _RECURSION_LIMIT:
+    sys.setrecursionlimit(_RECURSION_LIMIT)
 
 _decoder = msgspec.json.Decoder(float_hook=decimal.Decimal)
 _encoder = msgspec.json.Encoder(decimal_format="number")
 
 
-def loads(text: str | bytes) -> Any:
-    """Parse JSON text; raises ``JSONDecodeError`` on malformed input."""
-    return _decoder.decode(text)
+def loads(text: str | bytes, *, max_depth: int | None = None) -> Any:
+    """Parse JSON text; raises ``JSONDecodeError`` on malformed input, and on text nested
+    deeper than ``max_depth`` levels (or than the decoder can take)."""
+    try:
+        value = _decoder.decode(text)
+    except RecursionError:
+        raise JSONDecodeError("JSON is nested too deeply") from None
+    # Measured once the text is known to be JSON: its strings are then well formed.
+    if max_depth is not None and _depth_exceeds(text, max_depth):
+        raise JSONDecodeError(f"JSON is nested deeper than {max_depth} levels")
+    return value
 
 
 def dumpb(value: Any) -> bytes:
@@ -32,3 +56,22 @@ def dumpb(value: Any) -> bytes:
 
 def dumps(value: Any) -> str:
     return _encoder.encode(value).decode()
+
+
+def _depth_exceeds(text: str | bytes, limit: int) -> bool:
+    """Whether the objects and arrays of the JSON ``text`` nest deeper than ``limit``. Text
+    with no more opening brackets than that cannot, which settles nearly every document at C
+    speed; the rest are measured without their strings (where brackets are only characters)."""
+    if isinstance(text, bytes):
+        if text.count(b"{") + text.count(b"[") <= limit:
+            return False
+        text = text.decode("utf-8", "replace")
+    elif text.count("{") + text.count("[") <= limit:
+        return False
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > limit
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"{": 1, "[": 1, "}": -1, "]": -1}

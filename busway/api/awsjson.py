@@ -77,7 +77,7 @@ def _parse(body: bytes) -> Request:
     if not body.strip():
         return Request({})
     try:
-        value = jsontext.loads(body)
+        value = jsontext.loads(body, max_depth=jsontext.MAX_DEPTH)
     except (jsontext.JSONDecodeError, ValueError) as exc:
         raise SerializationError("Start of structure or map found where not expected.") from exc
     if not isinstance(value, dict):

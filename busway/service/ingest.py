@@ -241,8 +241,8 @@ class IngestService:
         if len(entry.detail_type) > MAX_DETAIL_TYPE_CHARS:
             return _DETAIL_TYPE_TOO_LONG
         try:
-            detail = jsontext.loads(entry.detail)
-        except (jsontext.JSONDecodeError, RecursionError):
+            detail = jsontext.loads(entry.detail, max_depth=jsontext.MAX_DEPTH)
+        except jsontext.JSONDecodeError:
             return _DETAIL_MALFORMED
         if not isinstance(detail, dict):
             return _DETAIL_MALFORMED

@@ -174,7 +174,7 @@ _ENVELOPE_STRINGS: Final = ("id", "source", "detail-type", "time", "account", "r
 def _envelope(body: str) -> dict[str, Any] | None:
     try:
         envelope = jsontext.loads(body)
-    except (jsontext.JSONDecodeError, ValueError, RecursionError):
+    except (jsontext.JSONDecodeError, ValueError):
         return None
     if not isinstance(envelope, dict):
         return None

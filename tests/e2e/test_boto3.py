@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.e2e.conftest import events_client
+from tests.e2e.conftest import events_client, sqs_client
 from tests.support.server import BuswayServer
 
 
@@ -192,3 +192,47 @@ def test_unknown_operation_and_bad_body(server: BuswayServer) -> None:
     assert (status, body["__type"]) == (400, "UnknownOperationException")
     status, body = post("AWSEvents.ListEventBuses", b"{not json")
     assert (status, body["__type"]) == (400, "SerializationException")
+    for levels in (1001, 100_000):  # past the request limit, and past what the decoder takes
+        status, body = post("AWSEvents.ListEventBuses", b"[" * levels + b"]" * levels)
+        assert (status, body["__type"]) == (400, "SerializationException")
+
+
+def _nested_detail(levels: int) -> str:
+    return '{"a":' * levels + "1" + "}" * levels
+
+
+def test_detail_nested_a_thousand_levels_is_delivered(server: BuswayServer, unique: str) -> None:
+    events, sqs = events_client(server.endpoint), sqs_client(server.endpoint)
+    queue_url = sqs.create_queue(QueueName=unique)["QueueUrl"]
+    events.put_rule(Name=unique, EventPattern=json.dumps({"source": [unique]}))
+    events.put_targets(
+        Rule=unique, Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:us-east-1:000000000000:{unique}"}]
+    )
+    detail = _nested_detail(1000)
+    answer = events.put_events(Entries=[{"Source": unique, "DetailType": "T", "Detail": detail}])
+    assert answer["FailedEntryCount"] == 0
+    received = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=10)["Messages"]
+    assert received[0]["Body"].endswith(f'"detail":{detail}}}')
+
+
+def test_detail_nested_deeper_than_a_thousand_levels_is_malformed(events: Any) -> None:
+    for levels in (1001, 5000):
+        entry = {"Source": "app", "DetailType": "T", "Detail": _nested_detail(levels)}
+        answer = events.put_events(Entries=[entry])
+        assert answer["Entries"] == [
+            {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}
+        ]
+
+
+def test_test_event_pattern_takes_an_event_with_a_detail_put_events_takes(events: Any) -> None:
+    event = {"id": "1", "account": "1", "source": "s", "time": "t", "region": "r"}
+    text = json.dumps({**event, "detail-type": "T"})[:-1] + ', "detail": %s}'
+    result = events.test_event_pattern(
+        EventPattern='{"source": ["s"]}', Event=text % _nested_detail(1000)
+    )
+    assert result["Result"] is True
+    with pytest.raises(ClientError) as exc:
+        events.test_event_pattern(
+            EventPattern='{"source": ["s"]}', Event=text % _nested_detail(1001)
+        )
+    assert _error(exc) == ("ValidationException", "Parameter Event is not valid.", 400)

@@ -148,7 +148,7 @@ def _parse(body: bytes) -> Request:
     if not body.strip():
         return Request({})
     try:
-        value = jsontext.loads(body)
+        value = jsontext.loads(body, max_depth=jsontext.MAX_DEPTH)
     except (jsontext.JSONDecodeError, ValueError):
         raise SerializationError("The request body is not valid JSON.") from None
     if not isinstance(value, dict):
