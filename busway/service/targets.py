@@ -10,6 +10,7 @@ from busway.errors import LimitExceeded, ValidationError
 from busway.model import Rule, Scope, Target
 from busway.service.buses import DEFAULT_BUS
 from busway.service.paging import DEFAULT_PAGE_SIZE, Page, decode_token, encode_token
+from busway.service.queue_names import split_queue_arn
 from busway.service.routing import RoutingTable
 from busway.service.rules import QUOTA_EXCEEDED, RuleService, managed_rule
 from busway.store import Store
@@ -46,6 +47,7 @@ class TargetService:
         by_id = {target.id: target for target in targets}
         for target in by_id.values():
             _check_input(target)
+            _check_queues(target)
         existing = {target.id for target in await self._store.list_targets(rule.arn)}
         if len(existing | by_id.keys()) > self._settings.max_targets_per_rule:
             raise LimitExceeded(QUOTA_EXCEEDED)
@@ -110,3 +112,24 @@ def _check_input(target: Target) -> None:
         )
     except TargetInputError as exc:
         raise ValidationError(exc.message) from None
+
+
+def _check_queues(target: Target) -> None:
+    """Refuse now what would fail every delivery later: a FIFO queue takes only messages with
+    a group, which a rule target sends only when ``SqsParameters`` names one, and a FIFO queue
+    cannot take dead letters, which carry no group (spec sqs.md 5)."""
+    if _is_fifo_queue(target.arn) and not target.sqs_message_group_id:
+        raise ValidationError(
+            f"Parameter(s) SqsParameters must be specified for target: {target.id}."
+        )
+    if target.dead_letter_arn is not None and _is_fifo_queue(target.dead_letter_arn):
+        # AWS's wording for this is not recorded; the form is its "Parameter ... is not valid".
+        raise ValidationError(
+            f"Parameter DeadLetterConfig.Arn is not valid for target: {target.id}. "
+            "Reason: A FIFO queue cannot be a dead-letter queue."
+        )
+
+
+def _is_fifo_queue(arn: str) -> bool:
+    queue = split_queue_arn(arn)
+    return queue is not None and queue[1].endswith(".fifo")

@@ -202,6 +202,28 @@ def test_sqs_message_group_length(rule: Events) -> None:
     assert "'targets.1.member.sqsParameters.messageGroupId'" in message
 
 
+def test_fifo_queue_target_needs_a_message_group(rule: Events) -> None:
+    fifo = "arn:aws:sqs:us-east-1:123456789012:orders.fifo"
+    for target in ({"Id": "f", "Arn": fifo}, {"Id": "f", "Arn": fifo, "SqsParameters": {}}):
+        assert put_error(rule, {"Id": "ok", "Arn": QUEUE}, target) == (
+            "ValidationException",
+            "Parameter(s) SqsParameters must be specified for target: f.",
+        )
+    assert listed(rule) == []  # the whole call is refused
+    put(rule, {"Id": "f", "Arn": fifo, "SqsParameters": {"MessageGroupId": "g"}})
+    assert [target["Id"] for target in listed(rule)] == ["f"]
+
+
+def test_dead_letter_queue_must_be_a_standard_queue(rule: Events) -> None:
+    fifo = {"Arn": "arn:aws:sqs:us-east-1:123456789012:dlq.fifo"}
+    assert put_error(rule, {"Id": "t", "Arn": QUEUE, "DeadLetterConfig": fifo}) == (
+        "ValidationException",
+        "Parameter DeadLetterConfig.Arn is not valid for target: t. "
+        "Reason: A FIFO queue cannot be a dead-letter queue.",
+    )
+    assert listed(rule) == []
+
+
 def test_targets_list_required_and_bounded(rule: Events) -> None:
     assert rule.error("PutTargets", {"Rule": "orders", "Targets": []}) == (
         "ValidationException",
