@@ -119,7 +119,10 @@ def apply_attributes(
     fifo = settings.fifo
     if _FIFO in attributes:
         wanted = _boolean(_FIFO, attributes[_FIFO])
-        if not creating and wanted != settings.fifo:
+        if not (wanted if creating else settings.fifo):
+            # A standard queue has no such attribute, whatever its value (spec sqs.md 2.2).
+            raise InvalidAttributeName(f"Unknown Attribute {_FIFO}.")
+        if not creating and not wanted:
             raise InvalidAttributeValue(
                 "Invalid value for the parameter FifoQueue. "
                 "Reason: Modifying queue type is not supported."

@@ -16,6 +16,8 @@ from busway.delivery.targets.queue import QueueTarget
 from busway.errors import ResourceNotFound
 from busway.model import Event, Scope, Target
 from busway.service.queue_errors import (
+    InvalidAttributeName,
+    InvalidAttributeValue,
     InvalidParameterValue,
     MissingParameter,
     PurgeQueueInProgress,
@@ -60,6 +62,25 @@ def test_create_is_idempotent_only_for_the_same_attributes() -> None:
         assert await queues.create_queue(SCOPE, "q") == first
         with pytest.raises(QueueNameExists, match="attribute VisibilityTimeout"):
             await queues.create_queue(SCOPE, "q", {"VisibilityTimeout": "46"})
+
+    run(body)
+
+
+def test_a_standard_queue_has_no_fifo_queue_attribute() -> None:
+    queues, _ = make()
+    fifo = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+
+    async def body() -> None:
+        with pytest.raises(InvalidAttributeName, match=r"^Unknown Attribute FifoQueue\.$"):
+            await queues.create_queue(SCOPE, "q", {"FifoQueue": "false"})
+        await queues.create_queue(SCOPE, "q")
+        await queues.create_queue(SCOPE, "f.fifo", fifo)
+        for value in ("true", "false"):
+            with pytest.raises(InvalidAttributeName, match=r"^Unknown Attribute FifoQueue\.$"):
+                await queues.set_attributes(SCOPE, "q", {"FifoQueue": value})
+        with pytest.raises(InvalidAttributeValue, match="Modifying queue type is not supported"):
+            await queues.set_attributes(SCOPE, "f.fifo", {"FifoQueue": "false"})
+        await queues.set_attributes(SCOPE, "f.fifo", {"FifoQueue": "true"})
 
     run(body)
 
