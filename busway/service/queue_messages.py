@@ -22,6 +22,7 @@ __all__ = [
     "Received",
     "SendRequest",
     "SendResult",
+    "check_fifo_id",
     "check_send",
     "message_size",
 ]
@@ -118,19 +119,22 @@ def _check_delay(request: SendRequest, settings: QueueSettings) -> None:
 def _check_fifo(request: SendRequest, settings: QueueSettings) -> None:
     if request.group_id is None:
         raise MissingParameter.named("MessageGroupId")
-    for parameter, value in (
-        ("MessageGroupId", request.group_id),
-        ("MessageDeduplicationId", request.deduplication_id),
-    ):
-        if value is not None and _FIFO_ID.fullmatch(value) is None:
-            raise InvalidParameterValue(
-                f"Value {value} for parameter {parameter} is invalid. Reason: It can only "
-                "contain alphanumeric characters and punctuation, at most 128 characters."
-            )
+    check_fifo_id("MessageGroupId", request.group_id)
+    if request.deduplication_id is not None:
+        check_fifo_id("MessageDeduplicationId", request.deduplication_id)
     if request.deduplication_id is None and not settings.content_based_deduplication:
         raise InvalidParameterValue(
             "The queue should either have ContentBasedDeduplication enabled or "
             "MessageDeduplicationId provided explicitly"
+        )
+
+
+def check_fifo_id(parameter: str, value: str) -> None:
+    """A group, deduplication or receive attempt id: up to 128 of SQS's characters."""
+    if _FIFO_ID.fullmatch(value) is None:
+        raise InvalidParameterValue(
+            f"Value {value} for parameter {parameter} is invalid. Reason: It can only "
+            "contain alphanumeric characters and punctuation, at most 128 characters."
         )
 
 

@@ -16,6 +16,7 @@ from busway.clock import Clock
 from busway.ids import Uuids
 from busway.model import Scope
 from busway.service.paging import Page, decode_token, page_of
+from busway.service.queue_attempts import Attempt, ReceiveAttempts, Taken
 from busway.service.queue_attributes import (
     apply_attributes,
     differing_attribute,
@@ -30,7 +31,13 @@ from busway.service.queue_errors import (
     QueueError,
     QueueNameExists,
 )
-from busway.service.queue_messages import Received, SendRequest, SendResult, check_send
+from busway.service.queue_messages import (
+    Received,
+    SendRequest,
+    SendResult,
+    check_fifo_id,
+    check_send,
+)
 from busway.service.queue_names import check_queue_name, queue_arn, split_queue_arn
 from busway.service.queue_receipts import parse_receipt_handle, receipt_handle
 from busway.service.queue_sends import SendCoalescer
@@ -62,6 +69,7 @@ MAX_IN_FLIGHT: Final = 120_000
 _IN_FLIGHT_RECOUNT: Final = timedelta(seconds=1)
 # A wake-up for a message that turns visible is never scheduled sooner than this.
 _MIN_TIMER_SECONDS: Final = 0.01
+_SAME_INSTANT: Final = timedelta(milliseconds=1)  # a store keeps instants to the microsecond
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,7 @@ class ReceiveOptions:
     max_messages: int = 1
     wait_seconds: int | None = None  # None: the queue's ReceiveMessageWaitTimeSeconds
     visibility_timeout: int | None = None  # None: the queue's
+    attempt_id: str | None = None  # ReceiveRequestAttemptId: FIFO queues only
 
 
 _MAX_KNOWN_QUEUES = 4096
@@ -94,6 +103,7 @@ class QueueService:
         self._in_flight: dict[tuple[Scope, str], tuple[int, datetime]] = {}
         # Deliveries send one message each, many at a time: one store write per queue and turn.
         self._target_sends: SendCoalescer[Sent] = SendCoalescer(self._send_as_owner)
+        self._attempts = ReceiveAttempts()
 
     def close(self) -> None:
         """Answer every long poll now, and every later one at once (node shutdown)."""
@@ -352,8 +362,64 @@ class QueueService:
 
     # --- receiving -------------------------------------------------------------------------------
     async def receive(self, scope: Scope, name: str, options: ReceiveOptions) -> list[Received]:
-        """Messages now, or, on a long poll, as soon as one arrives or the wait is over."""
+        """Messages now, or, on a long poll, as soon as one arrives or the wait is over. On a
+        FIFO queue, a retry of a receive attempt gets what the attempt got, while none of it
+        has been deleted, received again or had its visibility changed."""
         queue = await self.get_queue(scope, name)
+        attempt_id = options.attempt_id if queue.settings.fifo else None
+        if attempt_id is None:
+            return await self._poll(queue, options)
+        check_fifo_id("ReceiveRequestAttemptId", attempt_id)
+        key = (queue.scope, queue.name, attempt_id)
+        replayed = await self._replay(queue, options, key)
+        if replayed is not None:
+            return replayed
+        received = await self._poll(queue, options)
+        if received:
+            taken = tuple(
+                Taken(r.message.id, r.message.receipt or "", r.message.visible_at) for r in received
+            )
+            self._attempts.remember(key, Attempt(self._clock.now(), taken))
+        return received
+
+    async def _replay(
+        self, queue: Queue, options: ReceiveOptions, key: tuple[Scope, str, str]
+    ) -> list[Received] | None:
+        """What the attempt ``key`` took, shown for a visibility timeout again; None when it
+        took nothing, is too old, or any of it changed since."""
+        now = self._clock.now()
+        attempt = self._attempts.recall(key, now)
+        if attempt is None:
+            return None
+        scope, name = queue.scope, queue.name
+        messages = []
+        for taken in attempt.taken:
+            message = await self._store.get_message(scope, name, taken.message_id)
+            if (
+                message is None
+                or message.receipt != taken.receipt
+                or abs(message.visible_at - taken.visible_at) >= _SAME_INSTANT
+            ):
+                self._attempts.forget(key)
+                return None
+            messages.append(message)
+        visible_at = now + timedelta(seconds=_visibility(queue, options))
+        for message in messages:
+            await self._store.set_visible_at(
+                scope, name, message.id, message.receipt or "", visible_at
+            )
+        again = tuple(replace(taken, visible_at=visible_at) for taken in attempt.taken)
+        self._attempts.remember(key, replace(attempt, taken=again))
+        return [
+            Received(
+                replace(message, visible_at=visible_at),
+                receipt_handle(scope, name, message.id, message.receipt or ""),
+            )
+            for message in messages
+        ]
+
+    async def _poll(self, queue: Queue, options: ReceiveOptions) -> list[Received]:
+        scope, name = queue.scope, queue.name
         wait = options.wait_seconds
         if wait is None:
             wait = queue.settings.receive_wait_seconds
@@ -405,9 +471,7 @@ class QueueService:
     async def _receive_once(self, queue: Queue, options: ReceiveOptions) -> list[Received]:
         settings = queue.settings
         now = self._clock.now()
-        visibility = options.visibility_timeout
-        if visibility is None:
-            visibility = settings.visibility_timeout
+        visibility = _visibility(queue, options)
         request = ReceiveRequest(
             now=now,
             max_messages=options.max_messages,
@@ -463,6 +527,12 @@ class QueueService:
         await self._store.set_visible_at(scope, name, message.id, receipt.token, visible_at)
         if seconds == 0:
             self._waiters.wake((scope, name))
+
+
+def _visibility(queue: Queue, options: ReceiveOptions) -> int:
+    """Seconds a receive hides its messages for: the request's, else the queue's."""
+    seconds = options.visibility_timeout
+    return queue.settings.visibility_timeout if seconds is None else seconds
 
 
 def _check_visibility(seconds: int) -> None:

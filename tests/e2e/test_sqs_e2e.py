@@ -120,6 +120,24 @@ def test_boto3_fifo_queue(sqs: Any, unique: str) -> None:
     assert [m["Body"] for m in got] == ["a1", "a2"]
 
 
+def test_boto3_retry_of_a_receive_attempt(sqs: Any, unique: str) -> None:
+    attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    url = sqs.create_queue(QueueName=f"{unique}.fifo", Attributes=attributes)["QueueUrl"]
+    for n in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{n}", MessageGroupId=f"g{n}")
+
+    def receive(attempt: str) -> list[tuple[str, str]]:
+        got = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId=attempt
+        ).get("Messages", [])
+        return [(m["Body"], m["ReceiptHandle"]) for m in got]
+
+    first = receive("attempt-1")
+    assert [body for body, _ in first] == ["m0", "m1"]
+    assert receive("attempt-1") == first
+    assert [body for body, _ in receive("attempt-2")] == ["m2"]
+
+
 def test_the_aws_cli_drives_queues(sqs_server: _SqsServer, unique: str) -> None:
     endpoint = sqs_server.endpoint
     url = cli_json(endpoint, "sqs", "create-queue", "--queue-name", unique)["QueueUrl"]

@@ -138,6 +138,7 @@ def _read_receive(request: Request) -> ReceiveOptions:
             MAX_VISIBILITY_SECONDS,
             "Reason: Must be >= 0 and <= 43200, if provided.",
         ),
+        attempt_id=request.string("ReceiveRequestAttemptId"),
     )
 
 

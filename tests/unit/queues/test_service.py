@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import TypeVar
 
@@ -204,6 +205,61 @@ def test_fifo_order_dedup_and_group_blocking() -> None:
         assert await bodies(queues, "q.fifo") == ["a2"]
         clock.advance(timedelta(minutes=5, seconds=1))
         assert await send(queues, "q.fifo", "a1", group_id="a") != first
+
+    run(body)
+
+
+def test_a_retried_receive_attempt_gets_the_same_messages_and_handles() -> None:
+    queues, clock = make()
+
+    def attempt(attempt_id: str) -> ReceiveOptions:
+        return ReceiveOptions(max_messages=2, visibility_timeout=30, attempt_id=attempt_id)
+
+    async def body() -> None:
+        attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+        await queues.create_queue(SCOPE, "q.fifo", attributes)
+        for n in range(4):
+            await send(queues, "q.fifo", f"m{n}", group_id=f"g{n}")
+        first = await queues.receive(SCOPE, "q.fifo", attempt("a1"))
+        assert [r.message.body for r in first] == ["m0", "m1"]
+        clock.advance(timedelta(seconds=25))
+        again = await queues.receive(SCOPE, "q.fifo", attempt("a1"))
+        assert [(r.message.body, r.receipt_handle) for r in again] == [
+            (r.message.body, r.receipt_handle) for r in first
+        ]
+        assert [r.message.receive_count for r in again] == [1, 1]
+        clock.advance(timedelta(seconds=25))  # 50 s after the first: hidden again by the retry
+        assert await bodies(queues, "q.fifo") == ["m2", "m3"]
+        # A changed message ends the replay: the retry is a receive of its own.
+        await queues.delete_message(SCOPE, "q.fifo", first[0].receipt_handle)
+        clock.advance(timedelta(seconds=31))
+        fresh = await queues.receive(SCOPE, "q.fifo", attempt("a1"))
+        assert [r.message.body for r in fresh] == ["m1", "m2"]
+        assert fresh[0].receipt_handle != first[1].receipt_handle
+
+    run(body)
+
+
+def test_a_receive_attempt_lasts_five_minutes_on_fifo_queues_only() -> None:
+    queues, clock = make()
+    options = ReceiveOptions(visibility_timeout=30, attempt_id="a1")
+
+    async def body() -> None:
+        attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+        await queues.create_queue(SCOPE, "q.fifo", attributes)
+        await queues.create_queue(SCOPE, "q")
+        for n in range(2):
+            await send(queues, "q.fifo", f"m{n}", group_id=f"g{n}")
+            await send(queues, "q", f"s{n}")
+        first = await queues.receive(SCOPE, "q.fifo", options)
+        clock.advance(timedelta(minutes=5))
+        (late,) = await queues.receive(SCOPE, "q.fifo", options)  # a receive of its own
+        assert (late.message.body, late.message.receive_count) == ("m0", 2)
+        assert late.receipt_handle != first[0].receipt_handle
+        standard = [await queues.receive(SCOPE, "q", options) for _ in range(2)]
+        assert [r.message.body for received in standard for r in received] == ["s0", "s1"]
+        with pytest.raises(InvalidParameterValue, match="ReceiveRequestAttemptId is invalid"):
+            await queues.receive(SCOPE, "q.fifo", replace(options, attempt_id="x" * 129))
 
     run(body)
 
