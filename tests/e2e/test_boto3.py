@@ -236,3 +236,17 @@ def test_test_event_pattern_takes_an_event_with_a_detail_put_events_takes(events
             EventPattern='{"source": ["s"]}', Event=text % _nested_detail(1001)
         )
     assert _error(exc) == ("ValidationException", "Parameter Event is not valid.", 400)
+
+
+def test_partner_event_sources_answer_as_a_region_without_them(events: Any) -> None:
+    with pytest.raises(events.exceptions.OperationDisabledException):
+        events.list_event_sources()
+    with pytest.raises(events.exceptions.OperationDisabledException) as exc:
+        events.put_partner_events(
+            Entries=[{"Source": "aws.partner/acme.com/1/x", "DetailType": "T", "Detail": "{}"}]
+        )
+    assert _error(exc) == (
+        "OperationDisabledException",
+        "Partner event sources are not available on this busway node.",
+        400,
+    )

@@ -6,6 +6,7 @@ from busway.api.awsjson import JsonService
 from busway.api.events.api_destinations import api_destination_operations
 from busway.api.events.buses import bus_operations
 from busway.api.events.connections import connection_operations
+from busway.api.events.partner_sources import partner_source_operations
 from busway.api.events.permissions import permission_operations
 from busway.api.events.put_events import ingest_operations
 from busway.api.events.rules import rule_operations
@@ -28,5 +29,6 @@ def events_api(services: Services) -> JsonService:
         **event_pattern_operations(),
         **connection_operations(services.connections),
         **api_destination_operations(services.api_destinations),
+        **partner_source_operations(),
     }
     return JsonService("AWSEvents", "application/x-amz-json-1.1", operations)
