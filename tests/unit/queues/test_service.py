@@ -28,6 +28,7 @@ from busway.service.queue_errors import (
 from busway.service.queue_messages import SendRequest
 from busway.service.queues import QueueService, ReceiveOptions
 from busway.store.memory.queues import MemoryQueueStore
+from busway.store.queues import MessageAttribute
 
 SCOPE = Scope("123456789012", "us-east-1")
 ARN = "arn:aws:sqs:us-east-1:123456789012:"
@@ -82,6 +83,42 @@ def test_a_standard_queue_has_no_fifo_queue_attribute() -> None:
         with pytest.raises(InvalidAttributeValue, match="Modifying queue type is not supported"):
             await queues.set_attributes(SCOPE, "f.fifo", {"FifoQueue": "false"})
         await queues.set_attributes(SCOPE, "f.fifo", {"FifoQueue": "true"})
+
+    run(body)
+
+
+@pytest.mark.parametrize(
+    ("value", "taken"),
+    [
+        ("42", True),
+        ("-0.5e-3", True),
+        ("1" * 38, True),
+        ("1" + "0" * 120, True),
+        ("1e126", True),
+        ("1e-128", True),
+        ("abc", False),
+        ("1" * 39, False),
+        ("1e127", False),
+        ("1e-129", False),
+        ("NaN", False),
+        (" 1", False),
+        ("1_000", False),
+    ],
+)
+def test_number_attributes_must_be_numbers_sqs_holds(value: str, taken: bool) -> None:
+    queues, _ = make()
+    attributes = {"n": MessageAttribute("Number.int", string_value=value)}
+
+    async def body() -> None:
+        await queues.create_queue(SCOPE, "q")
+        if taken:
+            await send(queues, "q", attributes=attributes)
+            return
+        with pytest.raises(InvalidParameterValue) as refused:
+            await send(queues, "q", attributes=attributes)
+        assert refused.value.message == (
+            "Can't cast the value of message (user) attribute 'n' to a number."
+        )
 
     run(body)
 
