@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Final
 
+from busway.arns import arn as arn_of
 from busway.clock import Clock
 from busway.config import Settings
 from busway.endpoints import endpoint_refusal
@@ -76,9 +77,7 @@ class ApiDestinationService:
         self._check(endpoint, rate)
         await self._connection_in(scope, connection_arn)
         now = self._clock.now()
-        arn = (
-            f"arn:aws:events:{scope.region}:{scope.account}:api-destination/{name}/{self._new_id()}"
-        )
+        arn = arn_of(scope, "events", f"api-destination/{name}/{self._new_id()}")
         destination = ApiDestination(
             scope, name, arn, connection_arn, endpoint, http_method, rate, now, now, description
         )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from busway.arns import arn
 from busway.clock import Clock
 from busway.config import Settings
 from busway.endpoints import endpoint_refusal
@@ -117,15 +118,15 @@ class ConnectionService:
         credentials = self._credentials(authorization_type, auth, None)
         now = self._clock.now()
         connection_id = self._new_id()
-        base = f"{scope.region}:{scope.account}"
         suffix = self._new_id().replace("-", "")[:6]
         connection = Connection(
             scope=scope,
             name=name,
-            arn=f"arn:aws:events:{base}:connection/{name}/{connection_id}",
-            secret_arn=(
-                f"arn:aws:secretsmanager:{base}:secret:events!connection/{name}/"
-                f"{connection_id}-{suffix}"
+            arn=arn(scope, "events", f"connection/{name}/{connection_id}"),
+            secret_arn=arn(
+                scope,
+                "secretsmanager",
+                f"secret:events!connection/{name}/{connection_id}-{suffix}",
             ),
             authorization_type=authorization_type,
             state=ConnectionState.AUTHORIZING,

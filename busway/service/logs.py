@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from busway.arns import arn
 from busway.clock import Clock
 from busway.errors import ResourceAlreadyExists, ResourceNotFound, ServiceError
 from busway.model import Scope
@@ -53,7 +54,7 @@ def epoch_ms(moment: datetime) -> int:
 
 
 def log_group_arn(scope: Scope, name: str) -> str:
-    return f"arn:aws:logs:{scope.region}:{scope.account}:log-group:{name}"
+    return arn(scope, "logs", f"log-group:{name}")
 
 
 def parse_log_group_arn(arn: str) -> tuple[Scope, str] | None:

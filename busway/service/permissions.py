@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from busway import jsontext
+from busway.arns import partition
 from busway.clock import Clock
 from busway.errors import PolicyLengthExceeded, ResourceNotFound, ValidationError
 from busway.model import EventBus, Scope
@@ -109,7 +110,9 @@ def _statement(
     statement: dict[str, Any] = {
         "Sid": statement_id,
         "Effect": "Allow",
-        "Principal": "*" if principal == "*" else {"AWS": f"arn:aws:iam::{principal}:root"},
+        "Principal": "*"
+        if principal == "*"
+        else {"AWS": f"arn:{partition(bus.scope.region)}:iam::{principal}:root"},
         "Action": action,
         "Resource": bus.arn,
     }

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import Final
 
+from busway.arns import arn
 from busway.model import Scope
 from busway.service.queue_errors import InvalidParameterValue
 
@@ -29,7 +30,7 @@ def check_queue_name(name: str, *, fifo: bool) -> None:
 
 
 def queue_arn(scope: Scope, name: str) -> str:
-    return f"arn:aws:sqs:{scope.region}:{scope.account}:{name}"
+    return arn(scope, "sqs", name)
 
 
 # Every delivery to a queue target splits its target's ARN: the few ARNs in use are kept.
@@ -37,6 +38,6 @@ def queue_arn(scope: Scope, name: str) -> str:
 def split_queue_arn(arn: str) -> tuple[Scope, str] | None:
     """The scope and name an SQS queue ARN names; None for anything else."""
     parts = arn.split(":")
-    if len(parts) != _ARN_PARTS or parts[:3] != ["arn", "aws", "sqs"] or not all(parts[3:]):
+    if len(parts) != _ARN_PARTS or parts[0] != "arn" or parts[2] != "sqs" or not all(parts[3:]):
         return None
     return Scope(parts[4], parts[3]), parts[5]

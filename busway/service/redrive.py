@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from busway import jsontext
+from busway.arns import PARTITION_PATTERN
 from busway.clock import Clock
 from busway.errors import ValidationError
 from busway.model import Event, Scope, Target
@@ -35,7 +36,7 @@ _BATCH: Final = 10
 # Messages being redriven are hidden this long: no other consumer takes them meanwhile.
 _HOLD_SECONDS: Final = 120
 _RULE_ARN = re.compile(
-    r"arn:aws:events:(?P<region>[^:]+):(?P<account>\d+):rule/(?:(?P<bus>[^/]+)/)?(?P<name>[^/]+)"
+    rf"arn:{PARTITION_PATTERN}:events:(?P<region>[^:]+):(?P<account>\d+):rule/(?:(?P<bus>[^/]+)/)?(?P<name>[^/]+)"
 )
 
 

@@ -8,11 +8,13 @@ The firing service learns of every change through ``ScheduleListener``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Final, Protocol
 
+from busway.arns import PARTITION_PATTERN, arn
 from busway.clock import Clock
 from busway.errors import ResourceNotFound, ServiceError, ValidationError
 from busway.model import Scope
@@ -41,7 +43,7 @@ __all__ = [
 ]
 
 MAX_GROUP_TAGS: Final = 200  # TagList's maximum in the model
-_UNIVERSAL_TARGET: Final = "arn:aws:scheduler:::aws-sdk:"
+_UNIVERSAL_TARGET: Final = re.compile(rf"arn:{PARTITION_PATTERN}:scheduler:::aws-sdk:")
 
 
 class Conflict(ServiceError):
@@ -55,11 +57,11 @@ class ServiceQuotaExceeded(ServiceError):
 
 
 def schedule_arn(scope: Scope, group: str, name: str) -> str:
-    return f"arn:aws:scheduler:{scope.region}:{scope.account}:schedule/{group}/{name}"
+    return arn(scope, "scheduler", f"schedule/{group}/{name}")
 
 
 def group_arn(scope: Scope, name: str) -> str:
-    return f"arn:aws:scheduler:{scope.region}:{scope.account}:schedule-group/{name}"
+    return arn(scope, "scheduler", f"schedule-group/{name}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +330,7 @@ def _check(spec: ScheduleSpec) -> None:
         and spec.end_date <= spec.start_date
     ):
         raise ValidationError("The EndDate must be later than the StartDate.")
-    if spec.target.arn.startswith(_UNIVERSAL_TARGET):
+    if _UNIVERSAL_TARGET.match(spec.target.arn):
         raise ValidationError(
             f"Universal targets are not supported by busway: {spec.target.arn}. Use a templated "
             "target (an SQS queue, a Lambda function, an event bus, ...) instead."

@@ -10,10 +10,12 @@ an event envelope whose ``detail`` is the Input, which the event-bus target puts
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Final
 
 from busway import jsontext
+from busway.arns import PARTITION_PATTERN
 from busway.errors import ValidationError
 from busway.model import Delivery, Event, IngestRecord, Target
 from busway.store.schedules import Schedule, ScheduleTarget
@@ -43,10 +45,11 @@ _SOURCE: Final = "aws.scheduler"
 _DETAIL_TYPE: Final = "Scheduled Invocation"
 # Without Input a target gets an empty JSON object (an SQS message cannot be empty).
 _NO_INPUT: Final = "{}"
+_SCHEDULE_ARN: Final = re.compile(rf"arn:{PARTITION_PATTERN}:scheduler:")
 
 
 def is_schedule_arn(arn: str) -> bool:
-    return arn.startswith("arn:aws:scheduler:")
+    return _SCHEDULE_ARN.match(arn) is not None
 
 
 def render_input(

@@ -250,3 +250,20 @@ def test_partner_event_sources_answer_as_a_region_without_them(events: Any) -> N
         "Partner event sources are not available on this busway node.",
         400,
     )
+
+
+def test_arns_name_the_partition_of_the_region(server: BuswayServer, unique: str) -> None:
+    events = events_client(server.endpoint, "cn-north-1")
+    sqs = sqs_client(server.endpoint, "cn-north-1")
+    account = "000000000000"
+    url = sqs.create_queue(QueueName=unique)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    assert queue_arn["Attributes"]["QueueArn"] == f"arn:aws-cn:sqs:cn-north-1:{account}:{unique}"
+    rule_arn = events.put_rule(Name=unique, EventPattern=json.dumps({"source": [unique]}))
+    assert rule_arn["RuleArn"] == f"arn:aws-cn:events:cn-north-1:{account}:rule/{unique}"
+    target = {"Id": "q", "Arn": f"arn:aws-cn:sqs:cn-north-1:{account}:{unique}"}
+    events.put_targets(Rule=unique, Targets=[target])
+    events.put_events(Entries=[{"Source": unique, "DetailType": "T", "Detail": "{}"}])
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)["Messages"]
+    gov = events_client(server.endpoint, "us-gov-west-1").describe_event_bus()
+    assert gov["Arn"] == f"arn:aws-us-gov:events:us-gov-west-1:{account}:event-bus/default"
