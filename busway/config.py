@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,25 @@ _FALSE = {"0", "false", "no", "off"}
 
 
 def _convert(name: str, value: Any, origin: str) -> Any:
+    converted = _parse(name, value, origin)
+    allowed = _ALLOWED.get(name)
+    if allowed is not None and not allowed[0](converted):
+        raise ConfigError(f"{origin}: {name} must be {allowed[1]}, got {value!r}")
+    return converted
+
+
+# Settings whose type alone does not make them usable, with what they must be: caught here
+# they get a message naming the setting, rather than a traceback from where they are used.
+_ALLOWED: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "port": (lambda port: 0 <= port <= 65535, "from 0 to 65535"),
+    "log_level": (
+        lambda level: level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"),
+        "one of DEBUG, INFO, WARNING, ERROR",
+    ),
+}
+
+
+def _parse(name: str, value: Any, origin: str) -> Any:
     kind = type(getattr(Settings(), name))
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
         return value

@@ -60,7 +60,7 @@ def add_global_connection_options(parser: argparse.ArgumentParser) -> None:
         "--region",
         dest="global_region",
         metavar="REGION",
-        help=f"region (default: $AWS_REGION, else {DEFAULT_REGION})",
+        help=f"region (default: $AWS_REGION or $AWS_DEFAULT_REGION, else {DEFAULT_REGION})",
     )
 
 
@@ -75,9 +75,13 @@ def connection_options() -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--region",
-        help=f"region (default: $AWS_REGION, else {DEFAULT_REGION})",
+        help=f"region (default: $AWS_REGION or $AWS_DEFAULT_REGION, else {DEFAULT_REGION})",
     )
     return options
+
+
+class EndpointError(Exception):
+    """An endpoint that is not an http(s) URL: said before any call is tried."""
 
 
 class Connection:
@@ -87,6 +91,10 @@ class Connection:
         self.endpoint = (endpoint or os.environ.get("BUSWAY_ENDPOINT") or DEFAULT_ENDPOINT).rstrip(
             "/"
         )
+        if not self.endpoint.startswith(("http://", "https://")):
+            raise EndpointError(
+                f"the endpoint {self.endpoint!r} is not a URL: give it as http://HOST:PORT"
+            )
         self._region = region
         self._session: Any = None
 
@@ -173,6 +181,8 @@ def error_text(exc: BaseException) -> str | None:
     """The one line to show for an error from boto3 or busway, or None if it is not one."""
     if isinstance(exc, BuswayError):
         return f"{exc.code}: {exc.message}"
+    if isinstance(exc, EndpointError):
+        return str(exc)
     if isinstance(exc, urllib.error.URLError):
         return f"cannot reach busway: {exc.reason}"
     if isinstance(exc, TimeoutError):

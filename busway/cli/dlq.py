@@ -11,6 +11,8 @@ from busway.cli.queues import queue_url
 
 __all__ = ["add_dlq_command", "run_redrive"]
 
+_SKIPPED = "not dead letters of a rule target that still exists; left in the queue"
+
 _MAX_MESSAGES = 10_000
 _REDRIVE_TIMEOUT_S = 120.0  # up to 10,000 messages re-queued in one call
 
@@ -67,6 +69,6 @@ def run_redrive(args: argparse.Namespace) -> int:
     redriven, skipped = answer.get("Redriven", 0), answer.get("Skipped", 0)
     line = f"redrove {redriven} {'message' if redriven == 1 else 'messages'}"
     if skipped:
-        line += f"; {skipped} skipped (rule or target gone, left in the queue)"
+        line += f"; {skipped} skipped ({_SKIPPED})"
     print(line)
     return 0

@@ -321,7 +321,7 @@ def _next_page(
 def format_event_line(item: dict[str, Any]) -> str:
     """One readable line for a ``ListRecentEvents`` item."""
     deliveries = item.get("Deliveries") or []
-    outcome = "  ".join(_delivery_text(d) for d in deliveries) or "(no rule matched)"
+    outcome = "  ".join(_delivery_text(d) for d in deliveries) or "(no rule with targets matched)"
     fields = (item.get("Time", ""), item.get("Source", ""), item.get("DetailType", ""))
     return f"{fields[0]}  {fields[1]}  {fields[2]}  {item.get('Id', '')}  {outcome}"
 

@@ -349,7 +349,9 @@ class PrometheusTelemetry:
         yield put_latency
         buses = list(self._buses.items())
         matched = CounterMetricFamily(
-            "busway_matched_events", "Events that matched at least one rule.", labels=["bus"]
+            "busway_matched_events",
+            "Events that matched at least one rule with targets.",
+            labels=["bus"],
         )
         created = CounterMetricFamily(
             "busway_created_invocations",
@@ -362,7 +364,9 @@ class PrometheusTelemetry:
         yield matched
         yield created
         triggered = CounterMetricFamily(
-            "busway_triggered_rules", "Rules that matched an event.", labels=["bus", "rule"]
+            "busway_triggered_rules",
+            "Rules with targets that matched an event.",
+            labels=["bus", "rule"],
         )
         for labels, rule in list(self._rules.items()):
             triggered.add_metric(labels, rule.triggered)

@@ -328,7 +328,8 @@ def test_events_tail_prints_events_with_their_deliveries(
     routed, unrouted = lines
     assert routed.split()[1:4] == [unique, "Numbered", ids[0]]
     assert f"{unique}/ship>q: " in routed
-    assert unrouted.split()[1:] == ["unrouted", "Numbered", ids[1], "(no", "rule", "matched)"]
+    assert unrouted.split()[1:4] == ["unrouted", "Numbered", ids[1]]
+    assert unrouted.endswith("(no rule with targets matched)")
 
     raw = busway(server.endpoint, "events", "tail", "--bus", unique, "--count", "1", "--json")
     item = json.loads(raw.stdout)
@@ -411,7 +412,8 @@ def test_dlq_redrive_delivers_dead_letters_to_their_target(
     result = busway(server.endpoint, "dlq", "redrive", f"{unique}-dlq")
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
-        "redrove 1 message; 1 skipped (rule or target gone, left in the queue)\n"
+        "redrove 1 message; 1 skipped "
+        "(not dead letters of a rule target that still exists; left in the queue)\n"
     )
     [delivered] = _drain(sqs, url, 1)
     assert delivered["id"] == event_id

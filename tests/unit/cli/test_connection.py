@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from busway.cli.connection import DEFAULT_ENDPOINT, BuswayError, Connection, error_text
-from busway.cli.main import build_parser
+from busway.cli.main import build_parser, main
 
 
 @pytest.fixture
@@ -75,3 +75,10 @@ def test_errors_show_the_aws_code_and_message() -> None:
     unreachable = EndpointConnectionError(endpoint_url="http://127.0.0.1:1/")
     assert error_text(unreachable) == 'Could not connect to the endpoint URL: "http://127.0.0.1:1/"'
     assert error_text(ValueError("a bug")) is None
+
+
+def test_an_endpoint_without_a_scheme_is_said_plainly(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--endpoint", "localhost:4820", "rules", "list"]) == 1
+    assert capsys.readouterr().err == (
+        "busway: the endpoint 'localhost:4820' is not a URL: give it as http://HOST:PORT\n"
+    )

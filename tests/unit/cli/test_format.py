@@ -44,7 +44,7 @@ def test_an_event_line_shows_each_delivery_state() -> None:
 
 
 def test_an_event_no_rule_matched_says_so() -> None:
-    assert format_event_line(_item()).endswith("  e1  (no rule matched)")
+    assert format_event_line(_item()).endswith("  e1  (no rule with targets matched)")
 
 
 def test_a_dead_lettered_delivery_shows_its_error() -> None:

@@ -45,6 +45,8 @@ def test_tables_in_the_file_are_left_to_other_parts(tmp_path: Path) -> None:
         ({"environ": {"BUSWAY_PORT": "eighty"}}, "BUSWAY_PORT: port must be an integer"),
         ({"flags": {"allow_reserved_sources": "maybe"}}, "--allow-reserved-sources"),
         ({"flags": {"colour": "blue"}}, "unknown setting colour"),
+        ({"environ": {"BUSWAY_PORT": "99999"}}, "port must be from 0 to 65535, got '99999'"),
+        ({"flags": {"log_level": "LOUD"}}, "--log-level: log_level must be one of DEBUG, INFO"),
     ],
 )
 def test_bad_values_name_the_setting(kwargs: dict[str, object], message: str) -> None:

@@ -52,6 +52,11 @@ def test_a_rule_without_a_retry_policy_shows_aws_defaults() -> None:
         text = (await node.get("/console/rule", name="r")).text
         assert "rate(5 minutes)" in text
         assert "185 retries, events up to 86400 s old (default)" in text
+        policy = {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 60}
+        target = {**target, "RetryPolicy": policy}
+        await node.ok("AWSEvents.PutTargets", {"Rule": "r", "Targets": [target]})
+        text = (await node.get("/console/rule", name="r")).text
+        assert "1 retry, events up to 60 s old" in text
 
     run(body)
 
