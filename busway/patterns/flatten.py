@@ -125,12 +125,20 @@ class PathTrees(dict[str, Reader]):
     __slots__ = ()
 
     def __missing__(self, path: str) -> Reader:
-        reader = self[path] = path_reader(path, _steps(wanted_tree(wanted_paths([path]))))
+        reader = self[path] = path_reader(path, _steps(wanted_tree(wanted_paths([path])), {}))
         return reader
 
 
-def _steps(tree: WantedTree) -> Steps:
-    return tuple((key, mode, _steps(below)) for key, (mode, _, below) in tree.items())
+def _steps(tree: WantedTree, made: dict[int, Steps]) -> Steps:
+    """The tree as steps. A table below a path is shared by every spelling of the path with
+    dotted keys (``a.b`` and ``a`` then ``b``), so its steps are made once and shared too:
+    unfolded, a path of n keys would make 2^n of them."""
+    steps = made.get(id(tree))
+    if steps is None:
+        steps = made[id(tree)] = tuple(
+            (key, mode, _steps(below, made)) for key, (mode, _, below) in tree.items()
+        )
+    return steps
 
 
 def path_reader(path: str, steps: Steps) -> Reader:
@@ -140,7 +148,7 @@ def path_reader(path: str, steps: Steps) -> Reader:
     per key, no call per level), down to the elements of the first array on the way, because
     a path is read for nearly every event; deeper arrays, and paths with many ways to spell
     them with dotted keys, are read by the general walk."""
-    if _count_steps(steps) > _GENERATED_STEPS:
+    if _more_steps_than(steps, _GENERATED_STEPS):
         return lambda event, leaves: _read_all(event, leaves, path, steps)
     constants: dict[str, Any] = {
         "_read_array": _read_array,
@@ -176,8 +184,18 @@ def _read_all(event: dict[str, Any], leaves: LazyLeaves, path: str, steps: Steps
     return found
 
 
-def _count_steps(steps: Steps) -> int:
-    return sum(1 + _count_steps(below) for _, _, below in steps)
+def _more_steps_than(steps: Steps, limit: int) -> bool:
+    """Whether reading ``steps`` takes more than ``limit`` probes, counted as the generated
+    code would make them (a shared step once per way to reach it), and never past ``limit``."""
+    count = 0
+    pending = [steps]
+    while pending:
+        for _, _, below in pending.pop():
+            count += 1
+            if count > limit:
+                return True
+            pending.append(below)
+    return False
 
 
 def _emit(
