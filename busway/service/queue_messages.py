@@ -195,4 +195,6 @@ def _is_sqs_number(text: str) -> bool:
         return True
     # Counted from the digits themselves: normalize() would round to the context's precision.
     significant = "".join(map(str, value.as_tuple().digits)).strip("0")
-    return len(significant) <= _NUMBER_DIGITS and _NUMBER_LOW <= abs(value) <= _NUMBER_HIGH
+    # copy_abs, not abs(): abs() rounds in the context, which overflows past its exponents.
+    size = value.copy_abs()
+    return len(significant) <= _NUMBER_DIGITS and _NUMBER_LOW <= size <= _NUMBER_HIGH

@@ -100,6 +100,8 @@ def test_a_standard_queue_has_no_fifo_queue_attribute() -> None:
         ("1" * 39, False),
         ("1e127", False),
         ("1e-129", False),
+        ("1e999999999", False),
+        ("-1e-999999999", False),
         ("NaN", False),
         (" 1", False),
         ("1_000", False),
