@@ -26,7 +26,8 @@ Parse = Callable[[str, str], Any]
 
 def _integer(low: int, high: int) -> Parse:
     def parse(name: str, text: str) -> int:
-        if not text.isdigit() or not low <= int(text) <= high:
+        # isdigit() alone takes other scripts' digits ("١٢٣"), which int() reads too.
+        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
             raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
         return int(text)
 

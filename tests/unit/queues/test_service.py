@@ -125,6 +125,19 @@ def test_number_attributes_must_be_numbers_sqs_holds(value: str, taken: bool) ->
     run(body)
 
 
+def test_numeric_queue_attributes_take_ascii_digits_only() -> None:
+    queues, _ = make()
+
+    async def body() -> None:
+        await queues.create_queue(SCOPE, "q")
+        for text in ("\u0661\u0662\u0663", "+60", " 60", "6_0"):
+            with pytest.raises(InvalidAttributeValue, match="MessageRetentionPeriod"):
+                await queues.set_attributes(SCOPE, "q", {"MessageRetentionPeriod": text})
+        await queues.set_attributes(SCOPE, "q", {"MessageRetentionPeriod": "123"})
+
+    run(body)
+
+
 def test_visibility_timeout_expiry_counts_receives() -> None:
     queues, clock = make()
 
