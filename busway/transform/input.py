@@ -16,6 +16,7 @@ from busway.transform.jsonpath import MISSING, JsonPath, JsonPathError, compile_
 from busway.transform.template import (
     CompiledTemplate,
     InvalidTemplateOutput,
+    OversizedTemplateOutput,
     RenderContext,
     UnknownPlaceholder,
     compile_template,
@@ -106,6 +107,8 @@ class TemplateInput:
             return self.template.render(event, context)
         except InvalidTemplateOutput as error:
             raise UndeliverableInput(f"InputTemplate rendered invalid JSON: {error}") from error
+        except OversizedTemplateOutput as error:
+            raise UndeliverableInput(str(error)) from error
 
 
 TargetInput = WholeEvent | ConstantInput | PathInput | TemplateInput

@@ -32,8 +32,10 @@ from busway.transform.envelope import (
 from busway.transform.jsonpath import MISSING, JsonPath
 
 __all__ = [
+    "MAX_RENDERED_CHARS",
     "CompiledTemplate",
     "InvalidTemplateOutput",
+    "OversizedTemplateOutput",
     "Predefined",
     "RenderContext",
     "UnknownPlaceholder",
@@ -79,6 +81,15 @@ class InvalidTemplateOutput(ValueError):
     """A JSON template rendered to text that is not JSON; AWS then delivers nothing."""
 
 
+class OversizedTemplateOutput(ValueError):
+    """A template rendered to more than any target takes."""
+
+
+# Twice what the largest target takes (an SQS message, a Lambda payload: 1 MiB), so nothing a
+# target could take is refused here, while one delivery's rendering stays bounded.
+MAX_RENDERED_CHARS: Final = 2 * 1024 * 1024
+
+
 class _Mode(enum.Enum):
     JSON_VALUE = enum.auto()
     JSON_STRING = enum.auto()
@@ -100,11 +111,27 @@ class CompiledTemplate:
     needs_json_check: bool
 
     def render(self, event: Mapping[str, Any], context: RenderContext) -> str:
-        """The delivered text; raises ``InvalidTemplateOutput`` for a broken JSON result."""
-        pieces = [
-            part if isinstance(part, str) else _write(_resolve(part, event, context), part.mode)
-            for part in self.parts
-        ]
+        """The delivered text; raises ``InvalidTemplateOutput`` for a broken JSON result and
+        ``OversizedTemplateOutput`` past ``MAX_RENDERED_CHARS``, before going further: a short
+        template that names a big value many times would otherwise make it that many times
+        over (8 KiB of ``<detail>`` placeholders and a 1 MiB detail: gigabytes)."""
+        written: dict[_Slot, str] = {}  # a placeholder repeated is written once
+        pieces = []
+        size = 0
+        for part in self.parts:
+            if isinstance(part, str):
+                piece = part
+            else:
+                found = written.get(part)
+                if found is None:
+                    found = written[part] = _write(_resolve(part, event, context), part.mode)
+                piece = found
+            size += len(piece)
+            if size > MAX_RENDERED_CHARS:
+                raise OversizedTemplateOutput(
+                    f"InputTemplate renders more than {MAX_RENDERED_CHARS} characters"
+                )
+            pieces.append(piece)
         rendered = "".join(pieces)
         if self.needs_json_check and not _is_json(rendered):
             raise InvalidTemplateOutput(rendered)

@@ -243,3 +243,15 @@ def test_naive_ingestion_time_is_taken_as_utc(event: dict[str, Any]) -> None:
     assert transform('"<aws.events.event.ingestion-time>"', event, context, {}) == (
         '"2024-01-01T00:00:05Z"'
     )
+
+
+def test_a_template_past_what_any_target_takes_delivers_nothing(
+    context: RenderContext,
+) -> None:
+    # 2,000 copies of a 300 KB detail: 600 MB if rendered; refused once past the limit.
+    event = {"detail": {"blob": "x" * 300_000}}
+    template = '{"copies": [' + ",".join(["<d>"] * 2000) + "]}"
+    with pytest.raises(UndeliverableInput, match="renders more than 2097152 characters"):
+        transform(template, event, context, {"d": "$.detail"})
+    few = transform('{"copies": [<d>,<d>,<d>]}', event, context, {"d": "$.detail"})
+    assert json.loads(few) == {"copies": [event["detail"]] * 3}
