@@ -116,3 +116,63 @@ def _two_requests(port: int) -> list[tuple[int, bytes]]:
             connection.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             answers.append(_read_response(connection))
         return answers
+
+
+class _QuickDeadline(CoalescingHttpProtocol):
+    read_seconds = 0.2
+
+
+async def _slow_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Answers half a second after the request arrived: longer than the read deadline."""
+    if scope["type"] != "http":
+        return
+    await receive()
+    await asyncio.sleep(0.5)
+    headers = [(b"content-length", b"2")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+def test_a_request_that_does_not_arrive_whole_in_time_loses_its_connection() -> None:
+    async def body() -> tuple[bytes, bytes, bytes]:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        config = uvicorn.Config(
+            _slow_app, host="127.0.0.1", port=port, http=_QuickDeadline, log_config=None,
+            lifespan="off",
+        )  # fmt: skip
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        for _ in range(3000):  # an upper bound (30 s), never a timing assertion
+            if server.started:
+                break
+            await asyncio.sleep(0.01)
+        try:
+            silent = await asyncio.to_thread(_send_and_read, port, b"")
+            half = await asyncio.to_thread(_send_and_read, port, b"POST / HTTP/1.1\r\nHost: x\r\n")
+            whole = await asyncio.to_thread(
+                _send_and_read, port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+            )
+            return silent, half, whole
+        finally:
+            server.should_exit = True
+            await serving
+
+    silent, half, whole = asyncio.run(body())
+    assert (silent, half) == (b"", b"")  # closed by the server, nothing answered
+    assert whole.startswith(b"HTTP/1.1 200")  # answered, though after the read deadline
+    assert whole.endswith(b"ok")
+
+
+def _send_and_read(port: int, request: bytes) -> bytes:
+    """What the server sends until it closes the connection or has answered."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        data = b""
+        while not data.endswith(b"ok"):
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data
