@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
+from collections.abc import AsyncIterator
 from typing import Any
 
 import uvicorn
@@ -84,26 +86,32 @@ def _length(data: bytes) -> int:
     return 0
 
 
+@contextlib.asynccontextmanager
+async def _serving(app: Any, protocol: type[CoalescingHttpProtocol]) -> AsyncIterator[int]:
+    """A real uvicorn server with ``protocol`` on a free loopback port, for the block's time."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, http=protocol, log_config=None, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    for _ in range(3000):  # an upper bound (30 s), never a timing assertion
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        await serving
+
+
 def test_a_real_server_answers_in_one_segment_on_a_kept_alive_connection() -> None:
     async def body() -> list[tuple[int, bytes]]:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        config = uvicorn.Config(
-            _app, host="127.0.0.1", port=port, http=CoalescingHttpProtocol, log_config=None,
-            lifespan="off",
-        )  # fmt: skip
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
-        for _ in range(3000):  # an upper bound (30 s), never a timing assertion
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        try:
+        async with _serving(_app, CoalescingHttpProtocol) as port:
             return await asyncio.to_thread(_two_requests, port)
-        finally:
-            server.should_exit = True
-            await serving
 
     answers = asyncio.run(body())
     assert answers == [(1, b'{"path": "/a"}'), (1, b'{"path": "/b"}')]
@@ -135,29 +143,13 @@ async def _slow_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 def test_a_request_that_does_not_arrive_whole_in_time_loses_its_connection() -> None:
     async def body() -> tuple[bytes, bytes, bytes]:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        config = uvicorn.Config(
-            _slow_app, host="127.0.0.1", port=port, http=_QuickDeadline, log_config=None,
-            lifespan="off",
-        )  # fmt: skip
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
-        for _ in range(3000):  # an upper bound (30 s), never a timing assertion
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        try:
+        async with _serving(_slow_app, _QuickDeadline) as port:
             silent = await asyncio.to_thread(_send_and_read, port, b"")
             half = await asyncio.to_thread(_send_and_read, port, b"POST / HTTP/1.1\r\nHost: x\r\n")
             whole = await asyncio.to_thread(
                 _send_and_read, port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
             )
             return silent, half, whole
-        finally:
-            server.should_exit = True
-            await serving
 
     silent, half, whole = asyncio.run(body())
     assert (silent, half) == (b"", b"")  # closed by the server, nothing answered
