@@ -38,6 +38,12 @@ def queue_arn(scope: Scope, name: str) -> str:
 def split_queue_arn(arn: str) -> tuple[Scope, str] | None:
     """The scope and name an SQS queue ARN names; None for anything else."""
     parts = arn.split(":")
-    if len(parts) != _ARN_PARTS or parts[0] != "arn" or parts[2] != "sqs" or not all(parts[3:]):
+    if (
+        len(parts) != _ARN_PARTS
+        or parts[0] != "arn"
+        or not parts[1].startswith("aws")  # a partition: aws, aws-cn, aws-us-gov...
+        or parts[2] != "sqs"
+        or not all(parts[3:])
+    ):
         return None
     return Scope(parts[4], parts[3]), parts[5]

@@ -115,16 +115,18 @@ class CompiledTemplate:
         ``OversizedTemplateOutput`` past ``MAX_RENDERED_CHARS``, before going further: a short
         template that names a big value many times would otherwise make it that many times
         over (8 KiB of ``<detail>`` placeholders and a 1 MiB detail: gigabytes)."""
-        written: dict[_Slot, str] = {}  # a placeholder repeated is written once
+        # A placeholder repeated is written once: equal slots are one object (compile_template),
+        # so they are told apart by identity, with no hashing of their paths per delivery.
+        written: dict[int, str] = {}
         pieces = []
         size = 0
         for part in self.parts:
             if isinstance(part, str):
                 piece = part
             else:
-                found = written.get(part)
+                found = written.get(id(part))
                 if found is None:
-                    found = written[part] = _write(_resolve(part, event, context), part.mode)
+                    found = written[id(part)] = _write(_resolve(part, event, context), part.mode)
                 piece = found
             size += len(piece)
             if size > MAX_RENDERED_CHARS:
@@ -145,10 +147,12 @@ def compile_template(template: str, paths: Mapping[str, JsonPath | None]) -> Com
     """
     is_json = template.lstrip()[:1] in ("{", "[")
     parts: list[str | _Slot] = []
+    slots: dict[_Slot, _Slot] = {}
     position = 0
     for match, in_string in _placeholders(template):
         parts.append(template[position : match.start()])
-        parts.append(_Slot(_source(match.group(1), paths), _mode(is_json, in_string)))
+        slot = _Slot(_source(match.group(1), paths), _mode(is_json, in_string))
+        parts.append(slots.setdefault(slot, slot))
         position = match.end()
     parts.append(template[position:])
     literal_parts = tuple(part for part in parts if part != "")

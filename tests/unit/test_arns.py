@@ -32,4 +32,5 @@ def test_arns_are_read_back_in_any_partition() -> None:
     assert rule is not None
     assert (rule.scope, rule.bus_name, rule.name) == (scope, "orders", "r")
     assert split_queue_arn("arn:aws-cn:sqs:cn-north-1:123456789012:q") == (scope, "q")
+    assert split_queue_arn("arn:other:sqs:cn-north-1:123456789012:q") is None
     assert is_schedule_arn("arn:aws-cn:scheduler:cn-north-1:123456789012:schedule/default/s")

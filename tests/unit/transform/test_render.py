@@ -255,3 +255,6 @@ def test_a_template_past_what_any_target_takes_delivers_nothing(
         transform(template, event, context, {"d": "$.detail"})
     few = transform('{"copies": [<d>,<d>,<d>]}', event, context, {"d": "$.detail"})
     assert json.loads(few) == {"copies": [event["detail"]] * 3}
+    # The same placeholder as a JSON value and inside a string is written once in each form.
+    both = transform('{"v": <s>, "t": "id <s>", "w": <s>}', event, context, {"s": "$.detail.blob"})
+    assert json.loads(both) == {"v": "x" * 300_000, "t": "id " + "x" * 300_000, "w": "x" * 300_000}
