@@ -50,6 +50,9 @@ class Settings:
     dispatch_backlog: int = 2048
     delivery_lease_seconds: int = 60
     dispatch_poll_seconds: float = 1.0
+    # Stored events are deleted this long after ingestion once nothing of them is left to
+    # deliver (busway.service.retention); 0 keeps them for ever.
+    event_retention_hours: float = 24.0
     # API destinations: https:// always; http:// only on loopback unless this is set.
     allow_http_endpoints: bool = False
     # The TOML file the settings came from, for the parts of busway that read tables of their own
@@ -75,10 +78,17 @@ def _convert(name: str, value: Any, origin: str) -> Any:
     return converted
 
 
+_MAX_RETENTION_HOURS = 87_600  # ten years
+
+
 # Settings whose type alone does not make them usable, with what they must be: caught here
 # they get a message naming the setting, rather than a traceback from where they are used.
 _ALLOWED: dict[str, tuple[Callable[[Any], bool], str]] = {
     "port": (lambda port: 0 <= port <= 65535, "from 0 to 65535"),
+    "event_retention_hours": (
+        lambda hours: 0 <= hours <= _MAX_RETENTION_HOURS,
+        f"from 0 (keep for ever) to {_MAX_RETENTION_HOURS:,}",
+    ),
     "log_level": (
         lambda level: level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"),
         "one of DEBUG, INFO, WARNING, ERROR",

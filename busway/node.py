@@ -8,6 +8,7 @@ import dataclasses
 import gc
 import logging
 import sys
+from datetime import timedelta
 
 import uvicorn
 
@@ -45,6 +46,7 @@ from busway.service.ingest import IngestService
 from busway.service.logs import LogService
 from busway.service.queues import QueueService
 from busway.service.redrive import RedriveService
+from busway.service.retention import SWEEP_EVERY, EventRetention
 from busway.service.routing import RoutingTable
 from busway.service.rule_schedules import RuleScheduleService
 from busway.service.schedules import ScheduleService
@@ -148,6 +150,11 @@ class Node:
         )
         self._background: list[asyncio.Task[None]] = []
         self.activity = ActivityService(self.store, self.services.buses)
+        self.retention = (
+            EventRetention(self.store, self.clock, timedelta(hours=settings.event_retention_hours))
+            if settings.event_retention_hours
+            else None
+        )
         self.redrive = RedriveService(
             self.store, self.queues, self.clock, wake=self.dispatcher.wake
         )
@@ -209,6 +216,10 @@ class Node:
             asyncio.create_task(self.schedule_firing.run(), name="busway-scheduler")
         )
         self._background.append(asyncio.create_task(self._sweep_log_retention()))
+        if self.retention is not None:
+            self._background.append(
+                asyncio.create_task(self._sweep_events(self.retention), name="busway-retention")
+            )
         self._background.append(
             asyncio.create_task(self.rule_schedules.run(), name="busway-rule-schedules")
         )
@@ -238,6 +249,18 @@ class Node:
             swept = await self.logs.sweep_retention()
             # A full batch may mean more is due: go again at once, else wait for the next round.
             await asyncio.sleep(0 if swept else _RETENTION_SWEEP_SECONDS)
+
+    @staticmethod
+    async def _sweep_events(retention: EventRetention) -> None:
+        while True:
+            try:
+                pause = await retention.step()
+            except Exception:
+                # A failed batch (a full disk, say) is retried at the next sweep; the node, and
+                # its deliveries, carry on meanwhile.
+                log.exception("event retention sweep failed")
+                pause = SWEEP_EVERY
+            await asyncio.sleep(pause)
 
 
 def run(settings: Settings) -> None:

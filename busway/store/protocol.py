@@ -30,6 +30,7 @@ from typing import Protocol
 
 from busway.frozen import quick_init
 from busway.model import Delivery, Event, EventBus, IngestRecord, Rule, Scope, Target
+from busway.store.pruning import PruneBatch
 
 __all__ = [
     "ACTIVITY_PER_BUS",
@@ -247,6 +248,13 @@ class Store(Protocol):
 
     async def list_deliveries(self, event_id: str) -> list[Delivery]:
         """Deliveries still pending for an event, ordered by (rule ARN, target id)."""
+        ...
+
+    async def prune_events(self, cut: datetime, *, after: int, limit: int) -> PruneBatch:
+        """One batch of a retention sweep: of the first ``limit`` events stored after seq
+        ``after`` (0: from the oldest), delete those ingested before ``cut`` that have no delivery
+        in the outbox, except the newest event of the store, in one transaction; see
+        ``busway.store.pruning`` for the choice and for when the sweep is over."""
         ...
 
     # --- delivery: claims on the outbox, for the dispatcher ------------------------------------

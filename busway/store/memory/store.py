@@ -29,6 +29,7 @@ from busway.store.protocol import (
     DeliveryState,
     RecentEvent,
 )
+from busway.store.pruning import PruneBatch, choose_expired
 
 __all__ = ["MemoryStore"]
 
@@ -59,6 +60,7 @@ class MemoryStore:
         self._activity_per_bus = activity_per_bus
         self._seqs: dict[str, int] = {}  # event id -> seq, in the order events came
         self._next_seq = itertools.count(1)
+        self._head = 0  # the highest seq given out: pruned events leave it where it was
         # Recorded outcomes per bus, as (event seq, event id, outcome) in recording order, and
         # the seq each bus's ring starts at once outcomes were dropped.
         self._outcomes: dict[tuple[Scope, str], list[tuple[int, str, DeliveryActivity]]] = {}
@@ -226,7 +228,7 @@ class MemoryStore:
         claimed: list[ClaimedDelivery] = []
         for event, own in zip(events, deliveries, strict=True):
             self._events[event.id] = event
-            self._seqs[event.id] = next(self._next_seq)
+            self._head = self._seqs[event.id] = next(self._next_seq)
             for delivery in own:
                 delivery_id, pending = self._add_pending(delivery, lease)
                 if lease is not None:
@@ -242,6 +244,25 @@ class MemoryStore:
     async def list_deliveries(self, event_id: str) -> list[Delivery]:
         pending = (self._outbox[delivery_id] for delivery_id in self._outbox_of.get(event_id, ()))
         return sorted((p.delivery() for p in pending), key=lambda d: (d.rule_arn, d.target_id))
+
+    async def prune_events(self, cut: datetime, *, after: int, limit: int) -> PruneBatch:
+        cut = _utc(cut)
+        batch = list(
+            itertools.islice(
+                (
+                    (seq, self._events[event_id].ingested_at, event_id in self._outbox_of)
+                    for event_id, seq in self._seqs.items()
+                    if seq > after
+                ),
+                max(limit, 0),
+            )
+        )
+        newest = max(self._seqs.values(), default=None)
+        doomed, resume_after = choose_expired(batch, cut, newest)
+        going = set(doomed)
+        for event_id in [event_id for event_id, seq in self._seqs.items() if seq in going]:
+            del self._events[event_id], self._seqs[event_id]
+        return PruneBatch(len(doomed), resume_after)
 
     def _add_pending(self, delivery: Delivery, lease: datetime | None) -> tuple[int, _Pending]:
         """Put a delivery in the outbox, claimed until ``lease`` when one is given."""
@@ -364,7 +385,7 @@ class MemoryStore:
     ) -> ActivityPage:
         if limit <= 0:
             raise ValueError("limit must be at least 1")
-        head = len(self._seqs)
+        head = self._head
         start = max(self._floors.get((scope, bus_name), 1) - 1, head - RECENT_EVENTS_WINDOW)
         if after is not None:
             start = max(start, after)
@@ -417,7 +438,7 @@ class MemoryStore:
         stored = self._events.get(event.id)
         if stored is None:
             self._events[event.id] = event
-            self._seqs[event.id] = next(self._next_seq)
+            self._head = self._seqs[event.id] = next(self._next_seq)
         else:
             self._events[event.id] = replace(stored, ingested_at=event.ingested_at)
         for delivery_id in self._outbox_of.get(event.id, ()):

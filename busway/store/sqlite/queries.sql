@@ -35,6 +35,22 @@ WHERE id = :id;
 -- name: count_events
 SELECT count(*) FROM events;
 
+-- name: prune_batch
+-- A retention sweep's batch (busway.store.pruning): events oldest first, whether each still has a
+-- delivery in the outbox (by the deliveries' unique key, which starts with event_seq).
+SELECT seq, ingested_at,
+       EXISTS (SELECT 1 FROM deliveries WHERE deliveries.event_seq = events.seq)
+FROM events
+WHERE seq > :after
+ORDER BY seq
+LIMIT :limit;
+
+-- name: newest_event
+SELECT max(seq) FROM events;
+
+-- name: delete_event
+DELETE FROM events WHERE seq = ?;
+
 -- name: list_deliveries
 SELECT events.id, rule_arn, target_id, due_at, attempts
 FROM deliveries JOIN events ON events.seq = deliveries.event_seq

@@ -23,6 +23,7 @@ from busway.store.protocol import (
     DeliveryState,
     RecentEvent,
 )
+from busway.store.pruning import PruneBatch, choose_expired
 from busway.store.sql import read_queries
 from busway.store.sqlite import rows
 from busway.store.sqlite.database import SqliteDatabase
@@ -233,6 +234,23 @@ class SqliteStore:
     async def list_deliveries(self, event_id: str) -> list[Delivery]:
         found = await self._read(_Q["list_deliveries"], {"event_id": event_id})
         return [rows.delivery_from_row(row) for row in found]
+
+    async def prune_events(self, cut: datetime, *, after: int, limit: int) -> PruneBatch:
+        params = {"after": after, "limit": max(limit, 0)}
+
+        def prune(connection: sqlite3.Connection) -> PruneBatch:
+            batch = [
+                (seq, rows.from_micros(ingested_at), bool(pending))
+                for seq, ingested_at, pending in connection.execute(_Q["prune_batch"], params)
+            ]
+            newest = connection.execute(_Q["newest_event"]).fetchone()[0]
+            doomed, resume_after = choose_expired(batch, cut, newest)
+            connection.executemany(_Q["delete_event"], [(seq,) for seq in doomed])
+            return PruneBatch(len(doomed), resume_after)
+
+        rows.to_micros(cut)  # a naive cut is refused here, not on the writer thread
+        # Losing a sweep's deletes to a power cut costs nothing: the next sweep makes them again.
+        return await self._write(prune, durable=False)
 
     # --- delivery: claims on the outbox --------------------------------------------------------
     async def claim_deliveries(

@@ -47,6 +47,11 @@ def test_tables_in_the_file_are_left_to_other_parts(tmp_path: Path) -> None:
         ({"flags": {"colour": "blue"}}, "unknown setting colour"),
         ({"environ": {"BUSWAY_PORT": "99999"}}, "port must be from 0 to 65535, got '99999'"),
         ({"flags": {"log_level": "LOUD"}}, "--log-level: log_level must be one of DEBUG, INFO"),
+        (
+            {"environ": {"BUSWAY_EVENT_RETENTION_HOURS": "-1"}},
+            r"event_retention_hours must be from 0 \(keep for ever\) to 87,600, got '-1'",
+        ),
+        ({"environ": {"BUSWAY_EVENT_RETENTION_HOURS": "nan"}}, "event_retention_hours must be"),
     ],
 )
 def test_bad_values_name_the_setting(kwargs: dict[str, object], message: str) -> None:
