@@ -8,6 +8,7 @@ import dataclasses
 import gc
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import uvicorn
@@ -46,7 +47,7 @@ from busway.service.ingest import IngestService
 from busway.service.logs import LogService
 from busway.service.queues import QueueService
 from busway.service.redrive import RedriveService
-from busway.service.retention import SWEEP_EVERY, EventRetention
+from busway.service.retention import EventRetention
 from busway.service.routing import RoutingTable
 from busway.service.rule_schedules import RuleScheduleService
 from busway.service.schedules import ScheduleService
@@ -57,7 +58,7 @@ from busway.store.sqlite.log_groups import SqliteLogGroupStore
 from busway.store.sqlite.queues import SqliteQueueStore
 from busway.store.sqlite.schedules import SqliteScheduleStore
 
-__all__ = ["Node", "run"]
+__all__ = ["Node", "run", "sweeping"]
 
 log = logging.getLogger(__name__)
 
@@ -215,10 +216,14 @@ class Node:
         self._background.append(
             asyncio.create_task(self.schedule_firing.run(), name="busway-scheduler")
         )
-        self._background.append(asyncio.create_task(self._sweep_log_retention()))
+        self._background.append(
+            asyncio.create_task(sweeping("log retention", self._sweep_logs), name="busway-logs")
+        )
         if self.retention is not None:
             self._background.append(
-                asyncio.create_task(self._sweep_events(self.retention), name="busway-retention")
+                asyncio.create_task(
+                    sweeping("event retention", self.retention.step), name="busway-retention"
+                )
             )
         self._background.append(
             asyncio.create_task(self.rule_schedules.run(), name="busway-rule-schedules")
@@ -244,23 +249,28 @@ class Node:
             await target.close()
         await self.store.close()
 
-    async def _sweep_log_retention(self) -> None:
-        while True:
-            swept = await self.logs.sweep_retention()
-            # A full batch may mean more is due: go again at once, else wait for the next round.
-            await asyncio.sleep(0 if swept else _RETENTION_SWEEP_SECONDS)
+    async def _sweep_logs(self) -> float:
+        swept = await self.logs.sweep_retention()
+        # A full batch may mean more is due: go again at once, else wait for the next round.
+        return 0.0 if swept else _RETENTION_SWEEP_SECONDS
 
-    @staticmethod
-    async def _sweep_events(retention: EventRetention) -> None:
-        while True:
-            try:
-                pause = await retention.step()
-            except Exception:
-                # A failed batch (a full disk, say) is retried at the next sweep; the node, and
-                # its deliveries, carry on meanwhile.
-                log.exception("event retention sweep failed")
-                pause = SWEEP_EVERY
-            await asyncio.sleep(pause)
+
+async def sweeping(
+    what: str,
+    step: Callable[[], Awaitable[float]],
+    *,
+    after_failure: float = _RETENTION_SWEEP_SECONDS,
+) -> None:
+    """Run a sweep for as long as the node runs: ``step`` does a batch and says how long to wait
+    before the next. A failed step (a full disk, say) is logged and tried again later; the
+    node, and its deliveries, carry on meanwhile rather than lose the sweep for good."""
+    while True:
+        try:
+            pause = await step()
+        except Exception:
+            log.exception("%s sweep failed", what)
+            pause = after_failure
+        await asyncio.sleep(pause)
 
 
 def run(settings: Settings) -> None:

@@ -12,7 +12,7 @@ import pytest
 from busway.clock import FakeClock
 from busway.config import Settings
 from busway.model import IngestRecord
-from busway.node import Node
+from busway.node import Node, sweeping
 from busway.service.retention import SWEEP_EVERY, EventRetention
 from busway.store.memory import MemoryStore
 from tests.contract.support import record
@@ -80,3 +80,25 @@ def test_a_node_sweeps_unless_the_retention_is_zero(
 ) -> None:
     node = Node(Settings(data=tmp_path, event_retention_hours=hours, metrics=False))
     assert (node.retention is not None) is sweeps
+
+
+def test_a_failed_sweep_step_is_logged_and_the_sweep_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    steps: list[str] = []
+
+    async def step() -> float:
+        steps.append("step")
+        if len(steps) == 1:
+            raise OSError("disk full")
+        if len(steps) == 3:
+            raise asyncio.CancelledError
+        return 0.0
+
+    async def body() -> None:
+        with pytest.raises(asyncio.CancelledError):
+            await sweeping("event retention", step, after_failure=0.0)
+
+    asyncio.run(body())
+    assert len(steps) == 3
+    assert "event retention sweep failed" in caplog.text
