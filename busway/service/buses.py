@@ -151,11 +151,13 @@ class BusService:
         return updated
 
     async def delete(self, scope: Scope, name: str) -> None:
-        """Delete a custom bus with its rules and their targets; an unknown name is no error."""
+        """Delete a custom bus with its rules and their targets. An unknown name is
+        ResourceNotFoundException, as recorded on AWS (spec 7.1), although the API model lists
+        no such error for the operation and moto and LocalStack answer 200."""
         if name == DEFAULT_BUS:
             raise ValidationError("Cannot delete event bus default.")
         if await self._store.get_bus(scope, name) is None:
-            return
+            raise bus_not_found(name)
         await self._store.delete_bus(scope, name)
         self._routing.remove_bus(scope, name)
 
