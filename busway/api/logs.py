@@ -15,6 +15,7 @@ from busway.api.awsjson import Handler, JsonService
 from busway.api.context import RequestContext
 from busway.api.request import Request
 from busway.errors import ResourceNotFound
+from busway.model import Scope
 from busway.service.logs import (
     MAX_EVENTS_PER_READ,
     InvalidParameter,
@@ -242,17 +243,31 @@ def _stream_operations(logs: LogService) -> dict[str, Handler]:
             message = entry.string("message", required=True, min_len=1)
             events.append(_NewLogEvent(timestamp or 0, message or ""))
         request.check()
-        existing = await logs.list_streams(context.scope, group, prefix=stream, limit=1)
-        if not existing or existing[0].name != stream:
-            raise ResourceNotFound("The specified log stream does not exist.")
-        await logs.append(context.scope, group, stream, events)
-        return {}
+        await _require_stream(logs, context.scope, group, stream)
+        screened = await logs.put_events(context.scope, group, stream, events)
+        rejected = {
+            name: index
+            for name, index in (
+                ("tooNewLogEventStartIndex", screened.too_new_start),
+                ("tooOldLogEventEndIndex", screened.too_old_end),
+                ("expiredLogEventEndIndex", screened.expired_end),
+            )
+            if index is not None
+        }
+        return {"rejectedLogEventsInfo": rejected} if rejected else {}
 
     return {
         "CreateLogStream": create_log_stream,
         "DescribeLogStreams": describe_log_streams,
         "PutLogEvents": put_log_events,
     }
+
+
+async def _require_stream(logs: LogService, scope: Scope, group: str, stream: str) -> None:
+    """ResourceNotFound for a missing group (its own message) or stream."""
+    existing = await logs.list_streams(scope, group, prefix=stream, limit=1)
+    if not existing or existing[0].name != stream:
+        raise ResourceNotFound("The specified log stream does not exist.")
 
 
 def _event_operations(logs: LogService) -> dict[str, Handler]:
@@ -264,6 +279,7 @@ def _event_operations(logs: LogService) -> dict[str, Handler]:
         token = request.string("nextToken", min_len=1)
         from_head = bool(request.boolean("startFromHead"))
         group = _group_of(request)
+        await _require_stream(logs, context.scope, group, stream)
         # Without a token, startFromHead=false reads the newest events: backwards from the end.
         backwards = token.startswith("b/") if token else not from_head
         query = EventQuery(

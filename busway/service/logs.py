@@ -16,6 +16,7 @@ from busway.arns import arn
 from busway.clock import Clock
 from busway.errors import ResourceAlreadyExists, ResourceNotFound, ServiceError
 from busway.model import Scope
+from busway.service.log_batches import Screened, UnorderedBatch, WideBatch, screen
 from busway.store.log_groups import (
     BY_NAME,
     EventQuery,
@@ -167,6 +168,29 @@ class LogService:
                 raise
             await self._store.create_group(LogGroup(scope, group_name, self._now()))
             await self._store.append(scope, group_name, stream_name, events, self._now())
+
+    async def put_events(
+        self, scope: Scope, group_name: str, stream_name: str, events: Sequence[NewLogEvent]
+    ) -> Screened:
+        """PutLogEvents: the batch must pass AWS's rules for its timestamps (``log_batches``);
+        of a batch that does, what is neither too new, too old nor expired is appended. Returns
+        what was kept and rejected. Busway's own writers (targets, functions) use ``append``."""
+        group = await self.get_group(scope, group_name)
+        try:
+            screened = screen([e.timestamp for e in events], self._now(), group.retention_days)
+        except UnorderedBatch:
+            raise InvalidParameter(
+                "Log events in a single PutLogEvents request must be in chronological order."
+            ) from None
+        except WideBatch:
+            raise InvalidParameter(
+                "The batch of log events in a single PutLogEvents request cannot span more "
+                "than 24 hours."
+            ) from None
+        kept = events[screened.start : screened.stop]
+        if kept:
+            await self.append(scope, group_name, stream_name, kept)
+        return screened
 
     async def read_events(self, scope: Scope, group_name: str, query: EventQuery) -> list[LogEvent]:
         """Events as the store orders them, with the group's expired events left out."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from busway.service.logs import epoch_ms
 from busway.store.log_groups import NewLogEvent
 from tests.unit.logs.support import SCOPE, AwsError, LogsApi
 
@@ -99,15 +100,17 @@ def test_streams_and_put_log_events(api: LogsApi) -> None:
             logStreamName="nope",
             logEvents=[{"timestamp": 1, "message": "x"}],
         )
-    api(
+    now = epoch_ms(api.clock.now())
+    answer = api(
         "PutLogEvents",
         logGroupName="/a",
         logStreamName="s",
-        logEvents=[{"timestamp": 5, "message": "hello"}],
+        logEvents=[{"timestamp": now, "message": "hello"}],
     )
+    assert "rejectedLogEventsInfo" not in answer
     (stream,) = api("DescribeLogStreams", logGroupName="/a")["logStreams"]
     assert stream["logStreamName"] == "s"
-    assert (stream["firstEventTimestamp"], stream["lastEventTimestamp"]) == (5, 5)
+    assert (stream["firstEventTimestamp"], stream["lastEventTimestamp"]) == (now, now)
     assert stream["storedBytes"] == 5
     assert stream["arn"] == "arn:aws:logs:us-east-1:123456789012:log-group:/a:log-stream:s"
 
@@ -231,3 +234,68 @@ def test_reading_needs_exactly_one_group_reference(api: LogsApi) -> None:
         api("FilterLogEvents")
     with pytest.raises(AwsError, match="ResourceNotFoundException"):
         api("GetLogEvents", logGroupName="/missing", logStreamName="s")
+
+
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+
+
+def _put_at(api: LogsApi, *timestamps: int, group: str = "/a") -> dict[str, object]:
+    events = [{"timestamp": at, "message": f"m{n}"} for n, at in enumerate(timestamps)]
+    return api("PutLogEvents", logGroupName=group, logStreamName="s", logEvents=events)
+
+
+def _messages(api: LogsApi, group: str = "/a") -> list[str]:
+    found = api("GetLogEvents", logGroupName=group, logStreamName="s", startFromHead=True)
+    return [event["message"] for event in found["events"]]
+
+
+def test_a_batch_out_of_order_or_wider_than_a_day_is_refused_whole(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    api("CreateLogStream", logGroupName="/a", logStreamName="s")
+    now = epoch_ms(api.clock.now())
+    with pytest.raises(AwsError) as unordered:
+        _put_at(api, now, now - 5_000)
+    assert (unordered.value.code, unordered.value.message) == (
+        "InvalidParameterException",
+        "Log events in a single PutLogEvents request must be in chronological order.",
+    )
+    with pytest.raises(AwsError) as wide:
+        _put_at(api, now - DAY_MS - 1, now)
+    assert (wide.value.code, wide.value.message) == (
+        "InvalidParameterException",
+        "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",
+    )
+    assert _messages(api) == []
+    assert _put_at(api, now - DAY_MS, now - 1, now) == {}  # exactly a day, equal neighbours
+
+
+def test_events_too_new_too_old_or_expired_are_rejected_and_the_rest_stored(
+    api: LogsApi,
+) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    api("CreateLogStream", logGroupName="/a", logStreamName="s")
+    now = epoch_ms(api.clock.now())
+    too_old = now - 14 * DAY_MS - 1
+    answer = _put_at(api, too_old, too_old, too_old + HOUR_MS)
+    assert answer["rejectedLogEventsInfo"] == {"tooOldLogEventEndIndex": 1}
+    answer = _put_at(api, now, now + 2 * HOUR_MS + 1)
+    assert answer["rejectedLogEventsInfo"] == {"tooNewLogEventStartIndex": 1}
+    assert _messages(api) == ["m2", "m0"]  # by timestamp
+    api("PutRetentionPolicy", logGroupName="/a", retentionInDays=1)
+    answer = _put_at(api, now - DAY_MS - 1, now - DAY_MS + 1)
+    assert answer["rejectedLogEventsInfo"] == {"expiredLogEventEndIndex": 0}
+    assert _messages(api) == ["m1", "m0"]  # the 13-day-old event is expired now
+
+
+def test_get_log_events_of_a_missing_stream_is_resource_not_found(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    with pytest.raises(AwsError) as raised:
+        api("GetLogEvents", logGroupName="/a", logStreamName="nope")
+    assert (raised.value.code, raised.value.message) == (
+        "ResourceNotFoundException",
+        "The specified log stream does not exist.",
+    )
+    with pytest.raises(AwsError) as group:
+        api("GetLogEvents", logGroupName="/missing", logStreamName="nope")
+    assert group.value.message == "The specified log group does not exist."
