@@ -30,6 +30,7 @@ __all__ = [
 
 MAX_ATTRIBUTES: Final = 10
 MAX_DELAY_SECONDS: Final = 900
+TRACE_HEADER: Final = "AWSTraceHeader"  # the one message system attribute
 _BODY: Final = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
 _ATTRIBUTE_NAME: Final = re.compile(r"[A-Za-z0-9_.\-]{1,256}")
 _NUMBER: Final = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -91,6 +92,7 @@ def check_send(request: SendRequest, settings: QueueSettings) -> None:
         )
     _check_delay(request, settings)
     _check_attributes(request.attributes)
+    _check_system_attributes(request.system_attributes)
     if message_size(request) > settings.maximum_message_size:
         raise InvalidParameterValue(
             "One or more parameters are invalid. Reason: Message must be shorter than "
@@ -152,6 +154,26 @@ def _check_attributes(attributes: Mapping[str, MessageAttribute]) -> None:
     for name, attribute in attributes.items():
         _check_attribute_name(name)
         _check_attribute_value(name, attribute)
+
+
+def _check_system_attributes(attributes: Mapping[str, MessageAttribute]) -> None:
+    """AWSTraceHeader, a string, is the only message system attribute a sender may set. AWS's
+    wording for these refusals is not recorded; busway's follows the user attributes'."""
+    for name, attribute in attributes.items():
+        if name != TRACE_HEADER:
+            raise InvalidParameterValue(
+                f"Message system attribute name '{name}' is invalid. The only supported "
+                f"message system attribute is {TRACE_HEADER}."
+            )
+        if attribute.data_type != "String":
+            raise InvalidParameterValue(
+                f"The type of message system attribute '{name}' is invalid. It must be String."
+            )
+        if not attribute.string_value:
+            raise InvalidParameterValue(
+                f"Message system attribute '{name}' must contain a non-empty value of type "
+                "'String'."
+            )
 
 
 def _check_attribute_name(name: str) -> None:

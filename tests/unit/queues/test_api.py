@@ -115,6 +115,34 @@ def test_send_receive_delete_with_attributes(sqs: Sqs) -> None:
     assert sqs("ReceiveMessage", QueueUrl=url, VisibilityTimeout=0) == {}
 
 
+@pytest.mark.parametrize(
+    ("system", "message"),
+    [
+        (
+            {"Foo": {"DataType": "String", "StringValue": "v"}},
+            "Message system attribute name 'Foo' is invalid. The only supported message system "
+            "attribute is AWSTraceHeader.",
+        ),
+        (
+            {"AWSTraceHeader": {"DataType": "Number", "StringValue": "1"}},
+            "The type of message system attribute 'AWSTraceHeader' is invalid. It must be String.",
+        ),
+    ],
+)
+def test_awstraceheader_is_the_only_system_attribute_a_sender_sets(
+    sqs: Sqs, system: dict[str, object], message: str
+) -> None:
+    url = sqs.create("q")
+    with pytest.raises(SqsError) as raised:
+        sqs("SendMessage", QueueUrl=url, MessageBody="m", MessageSystemAttributes=system)
+    assert (raised.value.code, raised.value.message) == ("InvalidParameterValue", message)
+    trace = {"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-abc-def"}}
+    sent = sqs("SendMessage", QueueUrl=url, MessageBody="m", MessageSystemAttributes=trace)
+    assert "MD5OfMessageSystemAttributes" in sent
+    (got,) = sqs("ReceiveMessage", QueueUrl=url, MessageSystemAttributeNames=["All"])["Messages"]
+    assert got["Attributes"]["AWSTraceHeader"] == "Root=1-abc-def"
+
+
 def test_batches_report_entries_and_reject_bad_requests(sqs: Sqs) -> None:
     url = sqs.create("q")
     sent = sqs(
