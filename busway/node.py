@@ -174,7 +174,15 @@ class Node:
         )
         mounts: list[Mount] = [Mount("/console", console_app(console))]
         if self.telemetry is not None:
-            mounts.append(Mount("/metrics", metrics_app(self.telemetry.registry)))
+            telemetry = self.telemetry
+            mounts.append(
+                Mount(
+                    "/metrics",
+                    metrics_app(
+                        telemetry.registry, before_scrape=lambda: self._forget_gone(telemetry)
+                    ),
+                )
+            )
         mounts.extend(
             scheduler_mounts(
                 self.schedules,
@@ -248,6 +256,9 @@ class Node:
         for target in self.targets.values():
             await target.close()
         await self.store.close()
+
+    def _forget_gone(self, telemetry: PrometheusTelemetry) -> None:
+        telemetry.forget_except(self.routing.bus_names(), self.routing.targeted_rule_arns())
 
     async def _sweep_logs(self) -> float:
         swept = await self.logs.sweep_retention()

@@ -1,8 +1,9 @@
 """EventBridge's CloudWatch metric set (spec section 10) as Prometheus metrics, and ``/metrics``.
 
 Every node has its own ``CollectorRegistry``, so several nodes (or tests) in one process keep
-separate counts. Labels are bounded: ``bus``, ``rule`` (the rules quota bounds it),
-``target_kind`` and the API operation; never an event id or anything a request makes up.
+separate counts. Labels are bounded: ``bus``, ``rule`` (the rules quota bounds it, and the
+series of deleted rules and buses are dropped before each scrape), ``target_kind`` and the API
+operation; never an event id or anything a request makes up.
 Latency histograms leave out ``rule``: each label set costs a row per bucket.
 
 The hot path only adds to plain ints held per label set, found through dicts keyed by ARN:
@@ -17,7 +18,15 @@ from __future__ import annotations
 
 import asyncio
 from bisect import bisect_left
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    MutableMapping,
+    Sequence,
+)
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -299,6 +308,32 @@ class PrometheusTelemetry:
         by_target[target_arn] = counts
         return counts
 
+    # --- forgetting ----------------------------------------------------------------------------
+    def forget_except(self, buses: Collection[str], rule_arns: Iterable[str]) -> None:
+        """Drop the series of buses and rules that are gone: ``buses`` are the names of the
+        buses that exist, ``rule_arns`` the rules that have targets. Rules and buses come
+        and go (one per test run, per tenant); a deleted one's series would otherwise stay in
+        every scrape, which grows and slows with them. Schedules' series (no bus) stay. Called
+        on the event loop before a scrape, so the counting never races with it."""
+        rules = {bus_and_rule(arn) for arn in rule_arns}
+        gone_buses = [name for name in self._buses if name not in buses and name != "default"]
+        gone_latencies = [key for key in self._latencies if key[0] and key[0] not in buses]
+        gone_rules = [key for key in self._rules if key[0] and key not in rules]
+        gone_deliveries = [key for key in self._deliveries if key[0] and key[:2] not in rules]
+        if not (gone_buses or gone_latencies or gone_rules or gone_deliveries):
+            return
+        for name in gone_buses:
+            del self._buses[name]
+        for latency in gone_latencies:
+            del self._latencies[latency]
+        for rule in gone_rules:
+            del self._rules[rule]
+        for delivery in gone_deliveries:
+            del self._deliveries[delivery]
+        # The caches hold the dropped counts: a rule made again must count afresh, not into them.
+        self._rule_cache.clear()
+        self._delivery_cache.clear()
+
     # --- RequestTelemetry --------------------------------------------------------------------
     def request(self, operation: str, status: int, seconds: float) -> None:
         counts = self._requests.get((operation, status))
@@ -417,8 +452,11 @@ class _Forwarding:
         self._metrics.routed(records)
 
 
-def metrics_app(registry: CollectorRegistry) -> Asgi:
-    """``GET /metrics``: the registry in Prometheus's text format."""
+def metrics_app(
+    registry: CollectorRegistry, *, before_scrape: Callable[[], None] | None = None
+) -> Asgi:
+    """``GET /metrics``: the registry in Prometheus's text format; ``before_scrape`` runs on
+    the event loop first (the node forgets deleted rules there)."""
 
     async def app(
         scope: Message,
@@ -430,6 +468,8 @@ def metrics_app(registry: CollectorRegistry) -> Asgi:
         elif scope["path"] != "/metrics":
             status, body, content_type = 404, b"Not Found\n", "text/plain"
         else:
+            if before_scrape is not None:
+                before_scrape()
             # A thread: rendering thousands of series must not stall the event loop's requests.
             body = await asyncio.to_thread(generate_latest, registry)
             status, content_type = 200, CONTENT_TYPE_LATEST

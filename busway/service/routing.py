@@ -77,6 +77,14 @@ class RoutingTable:
         """Every scope has its default bus, whether or not anything stored it yet."""
         return bus_name == "default" or _key(scope, bus_name) in self._buses
 
+    def bus_names(self) -> set[str]:
+        """The names of the buses of every scope (``default`` included)."""
+        return {"default", *(name for _, _, name in self._buses)}
+
+    def targeted_rule_arns(self) -> list[str]:
+        """The ARNs of the rules that have targets, on every bus of every scope."""
+        return [arn for routes in self._buses.values() for arn in routes.targets]
+
     def put_rule(self, rule: Rule) -> None:
         """Index the rule's pattern while it is enabled; a disabled rule matches nothing, and
         neither does a rule without a pattern (a schedule only)."""

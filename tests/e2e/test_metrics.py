@@ -212,3 +212,26 @@ def test_request_metrics_and_log_lines(server: BuswayServer) -> None:
     assert described[-1]["request_id"]
     assert isinstance(described[-1]["duration_ms"], float)
     assert "no-such-rule" not in json.dumps(requests)  # bodies are never logged
+
+
+def test_a_deleted_rule_and_bus_leave_the_metrics(server: BuswayServer) -> None:
+    events, sqs = events_client(server.endpoint), sqs_client(server.endpoint)
+    queue_url = sqs.create_queue(QueueName="metrics-churn")["QueueUrl"]
+    events.create_event_bus(Name="churn")
+    events.put_rule(Name="passing", EventBusName="churn", EventPattern='{"source": ["churn"]}')
+    target = {"Id": "q", "Arn": f"arn:aws:sqs:{REGION}:000000000000:metrics-churn"}
+    events.put_targets(Rule="passing", EventBusName="churn", Targets=[target])
+    entry = {"Source": "churn", "DetailType": "T", "Detail": "{}", "EventBusName": "churn"}
+    assert events.put_events(Entries=[entry])["FailedEntryCount"] == 0
+    assert sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=10)["Messages"]
+    labels = {"bus": "churn", "rule": "passing", "target_kind": "queue"}
+    samples = wait_for(
+        server.endpoint,
+        lambda s: value(s, "busway_invocations_total", **labels) == 1,
+    )
+    assert value(samples, "busway_triggered_rules_total", bus="churn", rule="passing") == 1
+    events.remove_targets(Rule="passing", EventBusName="churn", Ids=["q"])
+    events.delete_rule(Name="passing", EventBusName="churn")
+    events.delete_event_bus(Name="churn")
+    with urllib.request.urlopen(f"{server.endpoint}/metrics", timeout=10) as answer:  # noqa: S310
+        assert 'bus="churn"' not in answer.read().decode()

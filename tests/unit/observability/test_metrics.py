@@ -184,3 +184,39 @@ def test_the_services_do_not_load_prometheus_client() -> None:
         "sys.exit('prometheus_client' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_series_of_deleted_rules_and_buses_are_forgotten_before_a_scrape() -> None:
+    metrics = telemetry()
+    schedule = "arn:aws:scheduler:us-east-1:000000000000:schedule/nightly/report"
+    metrics.routed([record("1", "default", RULE), record("2", "shop", BUS_RULE)])
+    for rule in (RULE, BUS_RULE, schedule):
+        metrics.attempted(rule, QUEUE, 1, None, 0.001, 0.001)
+    live_rules = [RULE]
+
+    async def scrape() -> None:
+        messages: list[MutableMapping[str, Any]] = []
+
+        async def receive() -> MutableMapping[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            messages.append(message)
+
+        app = metrics_app(
+            metrics.registry,
+            before_scrape=lambda: metrics.forget_except({"default"}, live_rules),
+        )
+        await app({"type": "http", "method": "GET", "path": "/metrics"}, receive, send)
+        text = messages[1]["body"].decode()
+        assert 'rule="paid"' not in text
+        assert 'bus="shop"' not in text
+        assert 'rule="orders"' in text
+        assert 'rule="schedule-group/nightly"' in text  # schedules have no bus to lose
+
+    asyncio.run(scrape())
+    # A rule made again under a deleted rule's name counts from zero.
+    live_rules.append(BUS_RULE)
+    metrics.attempted(BUS_RULE, QUEUE, 1, None, 0.001, 0.001)
+    shop = {"bus": "shop", "rule": "paid", "target_kind": "queue"}
+    assert value(metrics, "busway_invocation_attempts_total", **shop) == 1
