@@ -6,6 +6,7 @@ error's HTTP status (spec section 1.3-1.4).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -60,6 +61,9 @@ class JsonService:
     content_type: str
     operations: Mapping[str, Handler]
     errors: ErrorEncoder = encode_error
+    # The error for a body whose JSON is sound but holds a string with an unpaired UTF-16
+    # surrogate (``"\ud800"``, easy to send from JavaScript), where the API names one.
+    unpaired_surrogate: Callable[[], ServiceError] | None = None
 
     def error_response(self, error: ServiceError) -> JsonResponse:
         return self.errors(error, self.content_type)
@@ -73,16 +77,45 @@ def error_body(code: str, message: str) -> bytes:
     return jsontext.dumpb({"__type": code, "message": message})
 
 
+class UnpairedSurrogate(SerializationError):
+    """Sound JSON, but a string in it holds half a UTF-16 surrogate pair, which the decoder
+    refuses (no Python text made of it could be stored or encoded again)."""
+
+
 def _parse(body: bytes) -> Request:
     if not body.strip():
         return Request({})
     try:
         value = jsontext.loads(body, max_depth=jsontext.MAX_DEPTH)
     except (jsontext.JSONDecodeError, ValueError) as exc:
-        raise SerializationError("Start of structure or map found where not expected.") from exc
+        error = UnpairedSurrogate if _has_unpaired_surrogate(body) else SerializationError
+        raise error("Start of structure or map found where not expected.") from exc
     if not isinstance(value, dict):
         raise SerializationError("Start of structure or map found where not expected.")
     return Request(value)
+
+
+def _has_unpaired_surrogate(body: bytes) -> bool:
+    """Whether a body the decoder refused is JSON after all, with a lone surrogate in a
+    string: the standard library's decoder takes such strings (on this failure path only)."""
+    if b"\\u" not in body:
+        return False
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= char <= "\udfff" for char in item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 async def invoke(
@@ -95,6 +128,9 @@ async def invoke(
             raise UnknownOperation(f"Operation {operation} is not supported.")
         result = await handler(context, _parse(body))
         return JsonResponse(200, jsontext.dumpb(result), service.content_type)
+    except UnpairedSurrogate as exc:
+        chosen = service.unpaired_surrogate
+        return service.error_response(exc if chosen is None else chosen())
     except ServiceError as exc:
         return service.error_response(exc)
     except Exception:

@@ -25,6 +25,7 @@ __all__ = [
     "SendResult",
     "check_fifo_id",
     "check_send",
+    "invalid_characters",
     "message_size",
 ]
 
@@ -86,10 +87,7 @@ def check_send(request: SendRequest, settings: QueueSettings) -> None:
     body = request.body
     # Printable ASCII (the usual body: JSON) is all valid; only other text needs the pattern.
     if not (body.isascii() and body.isprintable()) and _BODY.fullmatch(body) is None:
-        raise InvalidMessageContents(
-            "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | "
-            "#x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
-        )
+        raise invalid_characters()
     _check_delay(request, settings)
     _check_attributes(request.attributes)
     _check_system_attributes(request.system_attributes)
@@ -105,6 +103,14 @@ def check_send(request: SendRequest, settings: QueueSettings) -> None:
             f"Value {request.deduplication_id} for parameter MessageDeduplicationId is invalid. "
             "Reason: The request includes a parameter that is not valid for this queue type."
         )
+
+
+def invalid_characters() -> InvalidMessageContents:
+    """A message with characters SQS does not take (sqs.md 2.1)."""
+    return InvalidMessageContents(
+        "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | "
+        "#x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
+    )
 
 
 def _check_delay(request: SendRequest, settings: QueueSettings) -> None:

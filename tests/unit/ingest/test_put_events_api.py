@@ -343,3 +343,9 @@ def test_response_is_aws_json(app: App) -> None:
     status, headers, _ = asyncio.run(call_raw(app, "AWSEvents.PutEvents", body))
     assert status == 200
     assert headers["content-type"] == "application/x-amz-json-1.1"
+
+
+def test_half_a_surrogate_pair_in_the_request_is_a_serialization_error(app: App) -> None:
+    # The events API names no error of its own for it (SQS does: InvalidMessageContents).
+    status, answer = raw_put(app, {"Entries": [{**ENTRY, "Source": "app\ud800"}]})
+    assert (status, answer["__type"]) == (400, "SerializationException")

@@ -143,6 +143,16 @@ def test_awstraceheader_is_the_only_system_attribute_a_sender_sets(
     assert got["Attributes"]["AWSTraceHeader"] == "Root=1-abc-def"
 
 
+@pytest.mark.parametrize("body", ["a\ud800b", "\udc00", "ok \U0001f600 then \ud83d"])
+def test_half_a_surrogate_pair_is_invalid_message_contents(sqs: Sqs, body: str) -> None:
+    url = sqs.create("q")
+    with pytest.raises(SqsError) as raised:
+        sqs("SendMessage", QueueUrl=url, MessageBody=body)
+    assert raised.value.code == "InvalidMessageContents"
+    assert raised.value.message.startswith("Invalid characters found.")
+    assert sqs("ReceiveMessage", QueueUrl=url) == {}
+
+
 def test_batches_report_entries_and_reject_bad_requests(sqs: Sqs) -> None:
     url = sqs.create("q")
     sent = sqs(
