@@ -352,7 +352,7 @@ def _auth_out(connection: Connection) -> dict[str, Any]:
             ClientParameters={"ClientID": oauth.client_id},
             AuthorizationEndpoint=oauth.authorization_endpoint,
             HttpMethod=oauth.http_method,
-            OAuthHttpParameters=_parameters_out(oauth.parameters),
+            OAuthHttpParameters=_parameters_out(oauth.parameters) or None,
         ),
         InvocationHttpParameters=_parameters_out(connection.invocation_parameters),
     )
@@ -360,6 +360,11 @@ def _auth_out(connection: Connection) -> dict[str, Any]:
 
 def _summary_out(connection: Connection) -> dict[str, Any]:
     """The ``Connection`` structure of ListConnections."""
+    authorized_at = connection.authorized_at
+    if authorized_at is None and connection.state is ConnectionState.AUTHORIZING:
+        # AWS shows a time while an OAuth connection is still authorizing (recorded by
+        # LocalStack's AWS-validated connection tests); the change that started it stands in.
+        authorized_at = connection.modified_at
     return optional(
         ConnectionArn=connection.arn,
         Name=connection.name,
@@ -368,7 +373,7 @@ def _summary_out(connection: Connection) -> dict[str, Any]:
         AuthorizationType=connection.authorization_type.value,
         CreationTime=epoch(connection.created_at),
         LastModifiedTime=epoch(connection.modified_at),
-        LastAuthorizedTime=_maybe_epoch(connection.authorized_at),
+        LastAuthorizedTime=_maybe_epoch(authorized_at),
     )
 
 

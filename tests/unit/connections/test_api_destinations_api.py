@@ -98,7 +98,7 @@ def test_constraint_violations(api: Api) -> None:
     assert message.startswith("4 validation errors detected: Value 'not-an-arn' at 'connectionArn'")
     assert (
         "Value 'CONNECT' at 'httpMethod' failed to satisfy constraint: Member must satisfy enum "
-        "value set: [POST, GET, HEAD, OPTIONS, PUT, PATCH, DELETE]"
+        "value set: [HEAD, POST, PATCH, DELETE, PUT, GET, OPTIONS]"
     ) in message
     assert "Value 'https://example.com/a b' at 'invocationEndpoint'" in message
     assert message.endswith(

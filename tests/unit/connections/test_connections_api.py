@@ -96,7 +96,25 @@ def test_describe_shows_everything_but_the_secrets(api: Api) -> None:
         },
         "CreationTime": T0,
         "LastModifiedTime": T0,
+        # Shown while still authorizing, as AWS does (LocalStack's AWS-validated snapshot).
+        "LastAuthorizedTime": T0,
     }
+
+
+def test_oauth_parameters_not_given_are_not_echoed(api: Api) -> None:
+    bare = {"OAuthParameters": {**OAUTH["OAuthParameters"]}}
+    del bare["OAuthParameters"]["OAuthHttpParameters"]
+    api.connection("o", AuthorizationType="OAUTH_CLIENT_CREDENTIALS", AuthParameters=bare)
+    described = api.ok("DescribeConnection", {"Name": "o"})
+    assert described["AuthParameters"] == {
+        "OAuthParameters": {
+            "ClientParameters": {"ClientID": "client"},
+            "AuthorizationEndpoint": "https://auth.example.com/token",
+            "HttpMethod": "POST",
+        }
+    }
+    [listed] = api.ok("ListConnections", {})["Connections"]
+    assert listed["LastAuthorizedTime"] == T0
 
 
 def test_describe_basic_and_api_key_show_only_the_user_and_key_name(api: Api) -> None:
