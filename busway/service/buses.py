@@ -151,13 +151,17 @@ class BusService:
         return updated
 
     async def delete(self, scope: Scope, name: str) -> None:
-        """Delete a custom bus with its rules and their targets. An unknown name is
-        ResourceNotFoundException, as recorded on AWS (spec 7.1), although the API model lists
-        no such error for the operation and moto and LocalStack answer 200."""
+        """Delete a custom bus with its rules and their targets; an unknown name is no error.
+
+        The spec (7.1) marks ResourceNotFoundException here as recorded on AWS, but the
+        recording it cites (LocalStack's AWS-validated test_describe_delete_not_existing_event_bus)
+        calls DeleteEventBus outside ``pytest.raises``, so on AWS it succeeded; the snapshot
+        entry named after the delete holds the DescribeEventBus error object of the line before.
+        The API model lists no ResourceNotFound for the operation either."""
         if name == DEFAULT_BUS:
             raise ValidationError("Cannot delete event bus default.")
         if await self._store.get_bus(scope, name) is None:
-            raise bus_not_found(name)
+            return
         await self._store.delete_bus(scope, name)
         self._routing.remove_bus(scope, name)
 

@@ -75,9 +75,8 @@ class PermissionService:
             return await self._buses.set_policy(bus, None)
         if statement_id is None:
             raise ValidationError("Parameter StatementId must be specified.")
-        if bus.policy is None:
-            raise ResourceNotFound("EventBus does not have a policy.")
-        document = jsontext.loads(bus.policy)
+        # Without a policy too, AWS names the statement, not the policy (spec 7.2 [V]).
+        document = jsontext.loads(bus.policy) if bus.policy is not None else {}
         statements = _statements(document)
         kept = [item for item in statements if _sid(item) != statement_id]
         if len(kept) == len(statements):

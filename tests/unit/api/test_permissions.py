@@ -143,7 +143,7 @@ def test_remove_all_permissions(events: Events) -> None:
 def test_remove_unknown_statement(events: Events) -> None:
     assert events.error("RemovePermission", {"StatementId": "one"}) == (
         "ResourceNotFoundException",
-        "EventBus does not have a policy.",
+        "Statement with the provided id does not exist.",  # no policy at all, as on AWS
     )
     grant(events, "one")
     assert events.error("RemovePermission", {"StatementId": "other"}) == (
