@@ -24,7 +24,15 @@ from busway.service.logs import (
     log_group_arn,
     parse_log_group_arn,
 )
-from busway.store.log_groups import Cursor, EventQuery, LogEvent, LogGroup, LogStream, StreamOrder
+from busway.store.log_groups import (
+    Cursor,
+    EventQuery,
+    LogEvent,
+    LogGroup,
+    LogStream,
+    ResourcePolicy,
+    StreamOrder,
+)
 from busway.store.log_groups import NewLogEvent as _NewLogEvent
 
 __all__ = ["logs_api"]
@@ -38,6 +46,7 @@ _BAD_TOKEN: Final = "The specified nextToken is invalid."  # noqa: S105 - not a 
 def logs_api(logs: LogService) -> JsonService:
     operations = {**_group_operations(logs), **_stream_operations(logs)}
     operations.update(_event_operations(logs))
+    operations.update(_policy_operations(logs))
     return JsonService("Logs_20140328", "application/x-amz-json-1.1", operations)
 
 
@@ -345,3 +354,57 @@ def _event_operations(logs: LogService) -> dict[str, Handler]:
         return out
 
     return {"GetLogEvents": get_log_events, "FilterLogEvents": filter_log_events}
+
+
+def _policy_out(policy: ResourcePolicy) -> dict[str, Any]:
+    return {
+        "policyName": policy.name,
+        "policyDocument": policy.document,
+        "lastUpdatedTime": policy.updated_at,
+        "policyScope": "ACCOUNT",
+    }
+
+
+def _policy_operations(logs: LogService) -> dict[str, Handler]:
+    """Account-level resource policies; those of one log group (``resourceArn``) are not kept."""
+
+    def no_resource_arn(request: Request) -> None:
+        if request.string("resourceArn") is not None:
+            raise InvalidParameter("busway keeps account-level resource policies only.")
+
+    async def put_resource_policy(context: RequestContext, request: Request) -> dict[str, Any]:
+        name = request.string("policyName", required=True, min_len=1)
+        document = request.string("policyDocument", required=True, min_len=1, max_len=51_200)
+        request.check()
+        no_resource_arn(request)
+        policy = await logs.put_resource_policy(context.scope, name or "", document or "")
+        return {"resourcePolicy": _policy_out(policy)}
+
+    async def describe_resource_policies(
+        context: RequestContext, request: Request
+    ) -> dict[str, Any]:
+        limit = request.integer("limit", min_value=1, max_value=50) or 50
+        token = request.string("nextToken", min_len=1)
+        scope = request.string("policyScope", enum=("ACCOUNT", "RESOURCE"))
+        request.check()
+        no_resource_arn(request)
+        found = [] if scope == "RESOURCE" else await logs.resource_policies(context.scope)
+        offset = _offset(token)
+        policies, next_token = _page(found[offset : offset + limit + 1], offset, limit)
+        out: dict[str, Any] = {"resourcePolicies": [_policy_out(p) for p in policies]}
+        if next_token:
+            out["nextToken"] = next_token
+        return out
+
+    async def delete_resource_policy(context: RequestContext, request: Request) -> dict[str, Any]:
+        name = request.string("policyName", required=True, min_len=1)
+        request.check()
+        no_resource_arn(request)
+        await logs.delete_resource_policy(context.scope, name or "")
+        return {}
+
+    return {
+        "PutResourcePolicy": put_resource_policy,
+        "DescribeResourcePolicies": describe_resource_policies,
+        "DeleteResourcePolicy": delete_resource_policy,
+    }

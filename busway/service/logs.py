@@ -7,6 +7,7 @@ batches, for the node to call periodically.
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Sequence
 from dataclasses import replace
@@ -14,7 +15,7 @@ from datetime import datetime
 
 from busway.arns import arn
 from busway.clock import Clock
-from busway.errors import ResourceAlreadyExists, ResourceNotFound, ServiceError
+from busway.errors import LimitExceeded, ResourceAlreadyExists, ResourceNotFound, ServiceError
 from busway.model import Scope
 from busway.service.log_batches import Screened, UnorderedBatch, WideBatch, screen
 from busway.store.log_groups import (
@@ -25,11 +26,13 @@ from busway.store.log_groups import (
     LogGroupStore,
     LogStream,
     NewLogEvent,
+    ResourcePolicy,
     StreamOrder,
 )
 
 __all__ = [
     "MAX_EVENTS_PER_READ",
+    "MAX_RESOURCE_POLICIES",
     "RETENTION_DAYS",
     "InvalidParameter",
     "LogService",
@@ -43,6 +46,7 @@ __all__ = [
 RETENTION_DAYS: tuple[int, ...] = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545)
 RETENTION_DAYS += (731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 MAX_EVENTS_PER_READ = 10_000
+MAX_RESOURCE_POLICIES = 10  # per account and region, as CloudWatch Logs' quota
 _DAY_MS = 86_400_000
 
 
@@ -191,6 +195,29 @@ class LogService:
         if kept:
             await self.append(scope, group_name, stream_name, kept)
         return screened
+
+    # --- resource policies -----------------------------------------------------------------------
+    async def put_resource_policy(self, scope: Scope, name: str, document: str) -> ResourcePolicy:
+        """Create or replace an account-level policy. busway lets every service write anyway;
+        the policy is kept so that the setup AWS asks for (a policy letting EventBridge write
+        to log groups) runs unchanged, and reads back as written."""
+        try:
+            parsed = json.loads(document)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise InvalidParameter("The policyDocument is not a JSON object.")
+        policy = ResourcePolicy(scope, name, document, self._now())
+        if not await self._store.put_resource_policy(policy, limit=MAX_RESOURCE_POLICIES):
+            raise LimitExceeded("Resource limit exceeded.")
+        return policy
+
+    async def resource_policies(self, scope: Scope) -> list[ResourcePolicy]:
+        return await self._store.list_resource_policies(scope)
+
+    async def delete_resource_policy(self, scope: Scope, name: str) -> None:
+        if not await self._store.delete_resource_policy(scope, name):
+            raise ResourceNotFound(f"Policy with name [{name}] does not exist")
 
     async def read_events(self, scope: Scope, group_name: str, query: EventQuery) -> list[LogEvent]:
         """Events as the store orders them, with the group's expired events left out."""

@@ -22,6 +22,7 @@ __all__ = [
     "LogGroupStore",
     "LogStream",
     "NewLogEvent",
+    "ResourcePolicy",
     "StreamOrder",
 ]
 
@@ -44,6 +45,16 @@ class LogStream:
     last_event_at: int | None = None
     last_ingestion_at: int | None = None
     stored_bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcePolicy:
+    """An account-level resource policy of CloudWatch Logs (which services may write logs)."""
+
+    scope: Scope
+    name: str
+    document: str
+    updated_at: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,4 +170,17 @@ class LogGroupStore(Protocol):
         self, scope: Scope, group_name: str, timestamp: int, *, limit: int
     ) -> int:
         """Delete up to ``limit`` events older than ``timestamp``; returns how many went."""
+        ...
+
+    async def put_resource_policy(self, policy: ResourcePolicy, *, limit: int) -> bool:
+        """Create or replace the policy of that name; False, with nothing written, when it is
+        new and its scope holds ``limit`` policies already."""
+        ...
+
+    async def list_resource_policies(self, scope: Scope) -> list[ResourcePolicy]:
+        """The scope's policies by name."""
+        ...
+
+    async def delete_resource_policy(self, scope: Scope, name: str) -> bool:
+        """False when there was no such policy."""
         ...

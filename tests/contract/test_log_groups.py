@@ -18,6 +18,7 @@ from busway.store.log_groups import (
     LogGroupStore,
     LogStream,
     NewLogEvent,
+    ResourcePolicy,
     StreamOrder,
 )
 from busway.store.memory.log_groups import MemoryLogGroupStore
@@ -229,5 +230,24 @@ def test_deleting_a_group_deletes_its_streams_and_events(run: Callable[[Body], N
         await store.create_group(group("/a"))
         assert await store.list_streams(SCOPE, "/a") == []
         assert await store.read_events(SCOPE, "/a", EventQuery(limit=10)) == []
+
+    run(body)
+
+
+def test_resource_policies_are_kept_per_scope_up_to_a_limit(run: Callable[[Body], None]) -> None:
+    def policy(name: str, document: str = "{}", scope: Scope = SCOPE) -> ResourcePolicy:
+        return ResourcePolicy(scope, name, document, T0)
+
+    async def body(store: LogGroupStore) -> None:
+        assert await store.put_resource_policy(policy("b"), limit=2)
+        assert await store.put_resource_policy(policy("a"), limit=2)
+        assert not await store.put_resource_policy(policy("c"), limit=2)
+        assert await store.put_resource_policy(policy("a", '{"v": 2}'), limit=2)  # a replacement
+        assert await store.put_resource_policy(policy("c", scope=OTHER), limit=2)
+        assert await store.list_resource_policies(SCOPE) == [policy("a", '{"v": 2}'), policy("b")]
+        assert await store.delete_resource_policy(SCOPE, "a")
+        assert not await store.delete_resource_policy(SCOPE, "a")
+        assert await store.list_resource_policies(SCOPE) == [policy("b")]
+        assert await store.list_resource_policies(OTHER) == [policy("c", scope=OTHER)]
 
     run(body)

@@ -139,6 +139,33 @@ def test_the_docs_lambda_handler_runs_unchanged(server: BuswayServer) -> None:
     assert "i-0abc" in messages
 
 
+def test_a_log_group_target_set_up_as_aws_asks_gets_the_event(server: BuswayServer) -> None:
+    logs = aws_client("logs", server.endpoint)
+    group = "/aws/events/orders"
+    logs.create_log_group(logGroupName=group)
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"]},
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"arn:aws:logs:{REGION}:000000000000:log-group:/aws/events/*:*",
+            }
+        ],
+    }
+    logs.put_resource_policy(policyName="events-to-logs", policyDocument=json.dumps(policy))
+    [described] = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+    _rule(server.endpoint, "to-logs", "logs.app", {"Id": "l", "Arn": described["arn"]})
+    event_id = _put(server.endpoint, "logs.app", {"order": 7})
+    deadline = time.monotonic() + WAIT_S
+    found: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not found:
+        found = logs.filter_log_events(logGroupName=group)["events"]
+        time.sleep(0.1)
+    assert json.loads(found[0]["message"])["id"] == event_id
+
+
 def _api_destination(endpoint: str, name: str, url: str) -> str:
     events = events_client(endpoint)
     connection = events.create_connection(

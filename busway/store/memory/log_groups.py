@@ -15,6 +15,7 @@ from busway.store.log_groups import (
     LogGroup,
     LogStream,
     NewLogEvent,
+    ResourcePolicy,
     StreamOrder,
 )
 
@@ -34,6 +35,7 @@ class MemoryLogGroupStore:
     def __init__(self) -> None:
         self._groups: dict[tuple[Scope, str], _Group] = {}
         self._ids = itertools.count(1)
+        self._policies: dict[Scope, dict[str, ResourcePolicy]] = {}
 
     async def open(self) -> None:
         return None
@@ -150,6 +152,20 @@ class MemoryLogGroupStore:
         doomed = {event.id for event in old[: max(limit, 0)]}
         entry.events = [event for event in entry.events if event.id not in doomed]
         return len(doomed)
+
+    async def put_resource_policy(self, policy: ResourcePolicy, *, limit: int) -> bool:
+        policies = self._policies.setdefault(policy.scope, {})
+        if policy.name not in policies and len(policies) >= limit:
+            return False
+        policies[policy.name] = policy
+        return True
+
+    async def list_resource_policies(self, scope: Scope) -> list[ResourcePolicy]:
+        policies = self._policies.get(scope, {})
+        return [policies[name] for name in sorted(policies)]
+
+    async def delete_resource_policy(self, scope: Scope, name: str) -> bool:
+        return self._policies.get(scope, {}).pop(name, None) is not None
 
 
 def _grown(stream: LogStream, new: NewLogEvent, ingested_at: int) -> LogStream:

@@ -16,6 +16,7 @@ from busway.store.log_groups import (
     LogGroup,
     LogStream,
     NewLogEvent,
+    ResourcePolicy,
     StreamOrder,
 )
 from busway.store.sql import read_queries
@@ -168,6 +169,37 @@ class SqliteLogGroupStore:
             return deleted
 
         return await self.database.write(delete)
+
+    async def put_resource_policy(self, policy: ResourcePolicy, *, limit: int) -> bool:
+        params = {
+            **_key(policy.scope, policy.name),
+            "document": policy.document,
+            "updated_at": policy.updated_at,
+        }
+
+        def put(connection: sqlite3.Connection) -> bool:
+            exists = connection.execute(_Q["resource_policy_exists"], params).fetchone()
+            if exists is None:
+                (count,) = connection.execute(_Q["count_resource_policies"], params).fetchone()
+                if count >= limit:
+                    return False
+            connection.execute(_Q["upsert_resource_policy"], params)
+            return True
+
+        return await self.database.write(put)
+
+    async def list_resource_policies(self, scope: Scope) -> list[ResourcePolicy]:
+        rows = await self._read(_Q["list_resource_policies"], _key(scope, ""))
+        return [
+            ResourcePolicy(Scope(account, region), name, document, updated_at)
+            for account, region, name, document, updated_at in rows
+        ]
+
+    async def delete_resource_policy(self, scope: Scope, name: str) -> bool:
+        params = _key(scope, name)
+        return await self.database.write(
+            lambda c: c.execute(_Q["delete_resource_policy"], params).rowcount == 1
+        )
 
 
 def _key(scope: Scope, name: str) -> dict[str, Any]:

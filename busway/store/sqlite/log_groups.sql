@@ -106,3 +106,24 @@ WHERE id IN (
     ORDER BY timestamp, id
     LIMIT :limit
 )
+
+-- name: count_resource_policies
+SELECT count(*) FROM log_resource_policies WHERE account = :account AND region = :region
+
+-- name: resource_policy_exists
+SELECT 1 FROM log_resource_policies
+WHERE account = :account AND region = :region AND name = :name
+
+-- name: upsert_resource_policy
+INSERT INTO log_resource_policies (account, region, name, document, updated_at)
+VALUES (:account, :region, :name, :document, :updated_at)
+ON CONFLICT (account, region, name) DO UPDATE
+SET document = excluded.document, updated_at = excluded.updated_at
+
+-- name: list_resource_policies
+SELECT account, region, name, document, updated_at FROM log_resource_policies
+WHERE account = :account AND region = :region
+ORDER BY name
+
+-- name: delete_resource_policy
+DELETE FROM log_resource_policies WHERE account = :account AND region = :region AND name = :name

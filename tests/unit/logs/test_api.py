@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from busway.service.logs import epoch_ms
@@ -299,3 +301,56 @@ def test_get_log_events_of_a_missing_stream_is_resource_not_found(api: LogsApi) 
     with pytest.raises(AwsError) as group:
         api("GetLogEvents", logGroupName="/missing", logStreamName="nope")
     assert group.value.message == "The specified log group does not exist."
+
+
+EVENTS_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"]},
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/events/*:*",
+            }
+        ],
+    }
+)
+
+
+def test_resource_policies_as_aws_setup_for_log_group_targets_makes_them(api: LogsApi) -> None:
+    put = api("PutResourcePolicy", policyName="events", policyDocument=EVENTS_POLICY)
+    now = epoch_ms(api.clock.now())
+    expected = {
+        "policyName": "events",
+        "policyDocument": EVENTS_POLICY,
+        "lastUpdatedTime": now,
+        "policyScope": "ACCOUNT",
+    }
+    assert put == {"resourcePolicy": expected}
+    assert api("DescribeResourcePolicies") == {"resourcePolicies": [expected]}
+    api("DeleteResourcePolicy", policyName="events")
+    assert api("DescribeResourcePolicies") == {"resourcePolicies": []}
+    with pytest.raises(AwsError) as missing:
+        api("DeleteResourcePolicy", policyName="events")
+    assert missing.value.code == "ResourceNotFoundException"
+
+
+def test_resource_policies_are_json_objects_ten_at_most_and_paged(api: LogsApi) -> None:
+    with pytest.raises(AwsError) as bad:
+        api("PutResourcePolicy", policyName="p", policyDocument="not json")
+    assert bad.value.code == "InvalidParameterException"
+    for n in range(10):
+        api("PutResourcePolicy", policyName=f"p{n}", policyDocument="{}")
+    with pytest.raises(AwsError) as limit:
+        api("PutResourcePolicy", policyName="p10", policyDocument="{}")
+    assert (limit.value.code, limit.value.message) == (
+        "LimitExceededException",
+        "Resource limit exceeded.",
+    )
+    api("PutResourcePolicy", policyName="p3", policyDocument='{"v": 2}')  # replacing is fine
+    first = api("DescribeResourcePolicies", limit=4)
+    assert [p["policyName"] for p in first["resourcePolicies"]] == ["p0", "p1", "p2", "p3"]
+    rest = api("DescribeResourcePolicies", nextToken=first["nextToken"])
+    assert len(rest["resourcePolicies"]) == 6
+    assert "nextToken" not in rest
