@@ -91,10 +91,13 @@ def _system_attributes(message: QueueMessage) -> dict[str, str]:
 def _wanted_attributes(
     attributes: Mapping[str, MessageAttribute], names: Collection[str]
 ) -> dict[str, MessageAttribute]:
-    """``All`` or ``.*``: every one; ``prefix.*``: names under the prefix; else exact names."""
-    if "All" in names or ".*" in names:
+    """``All``, ``.*`` or ``*``: every one; ``prefix.*``: names starting with the prefix (``Hel.*``
+    takes ``Hello`` and ``Help.Me``); else exact names. As AWS answered in LocalStack's
+    AWS-validated test_receive_message_message_attribute_names_filters, which also shows that
+    ``*`` takes them all; sqs.md 2.5 reads ``foo.*`` as names beginning ``foo.``."""
+    if "All" in names or ".*" in names or "*" in names:
         return dict(attributes)
-    prefixes = tuple(name[:-1] for name in names if name.endswith(".*"))
+    prefixes = tuple(name[:-2] for name in names if name.endswith(".*"))
     return {
         name: value
         for name, value in attributes.items()

@@ -153,6 +153,30 @@ def test_half_a_surrogate_pair_is_invalid_message_contents(sqs: Sqs, body: str) 
     assert sqs("ReceiveMessage", QueueUrl=url) == {}
 
 
+@pytest.mark.parametrize(
+    ("names", "wanted"),
+    [
+        (["All"], {"Hello", "Help.Me", "Other"}),
+        ([".*"], {"Hello", "Help.Me", "Other"}),
+        (["*"], {"Hello", "Help.Me", "Other"}),
+        (["Hel.*"], {"Hello", "Help.Me"}),  # the prefix is "Hel", not "Hel."
+        (["Help.*"], {"Help.Me"}),
+        (["Other", "Nope"], {"Other"}),
+        (["Nope"], set()),
+    ],
+)
+def test_message_attribute_names_pick_as_aws_does(
+    sqs: Sqs, names: list[str], wanted: set[str]
+) -> None:
+    url = sqs.create("q")
+    attributes = {
+        name: {"DataType": "String", "StringValue": "v"} for name in ("Hello", "Help.Me", "Other")
+    }
+    sqs("SendMessage", QueueUrl=url, MessageBody="m", MessageAttributes=attributes)
+    (got,) = sqs("ReceiveMessage", QueueUrl=url, MessageAttributeNames=names)["Messages"]
+    assert set(got.get("MessageAttributes", {})) == wanted
+
+
 def test_batches_report_entries_and_reject_bad_requests(sqs: Sqs) -> None:
     url = sqs.create("q")
     sent = sqs(
