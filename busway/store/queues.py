@@ -254,7 +254,8 @@ class QueueStore(Protocol):
         ...
 
     async def purge(self, scope: Scope, name: str) -> None:
-        """Delete every message, in flight ones included."""
+        """Delete every message, in flight ones included, and forget the deduplication ids
+        (a purged FIFO queue takes a message with an id it saw before, as AWS does)."""
         ...
 
     async def redelay(self, scope: Scope, name: str, delay: timedelta) -> None:

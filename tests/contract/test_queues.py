@@ -193,6 +193,20 @@ def test_deduplication_reports_the_original(queue_store: Callable[[Body], None])
     queue_store(body)
 
 
+def test_a_purge_forgets_deduplication_ids(queue_store: Callable[[Body], None]) -> None:
+    async def body(store: QueueStore) -> None:
+        await store.create_queue(queue("q.fifo", fifo=True))
+        await store.send(SCOPE, "q.fifo", [Outgoing(message("m1", group="g"), "k")], dedup_since=T0)
+        await store.purge(SCOPE, "q.fifo")
+        again = await store.send(
+            SCOPE, "q.fifo", [Outgoing(message("m2", group="g"), "k")], dedup_since=T0
+        )
+        assert again is not None
+        assert (again[0].message_id, again[0].duplicate) == ("m2", False)
+
+    queue_store(body)
+
+
 def test_fifo_groups_block_while_in_flight(queue_store: Callable[[Body], None]) -> None:
     async def body(store: QueueStore) -> None:
         await store.create_queue(queue("q.fifo", fifo=True))

@@ -123,6 +123,7 @@ class MemoryQueueStore:
         held = self._queues.get((scope, name))
         if held is not None:
             held.messages.clear()
+            held.dedup.clear()
 
     async def redelay(self, scope: Scope, name: str, delay: timedelta) -> None:
         held = self._queues.get((scope, name))

@@ -160,6 +160,7 @@ class SqliteQueueStore:
     async def purge(self, scope: Scope, name: str) -> None:
         def purge(connection: sqlite3.Connection, queue_id: int) -> None:
             connection.execute(_Q["purge"], {"queue_id": queue_id})
+            connection.execute(_Q["forget_all_dedup"], {"queue_id": queue_id})
 
         await self._on_queue(scope, name, purge, None)
 

@@ -107,6 +107,9 @@ WHERE queue_id = :queue_id AND id = :id AND receipt = :receipt;
 -- name: purge
 DELETE FROM queue_messages WHERE queue_id = :queue_id;
 
+-- name: forget_all_dedup
+DELETE FROM queue_dedup WHERE queue_id = :queue_id;
+
 -- name: redelay
 UPDATE queue_messages SET visible_at = sent_at + :delay
 WHERE queue_id = :queue_id AND receive_count = 0;
