@@ -17,6 +17,7 @@ from busway.service.queue_errors import (
     InvalidAttributeValue,
     InvalidParameterValue,
 )
+from busway.service.queue_names import split_queue_arn
 from busway.store.queues import Queue, QueueCounts, QueueSettings, RedrivePolicy
 
 __all__ = ["apply_attributes", "differing_attribute", "queue_attributes"]
@@ -65,6 +66,10 @@ def _redrive_policy(name: str, text: str) -> RedrivePolicy | None:
         raise InvalidParameterValue(
             invalid + "Redrive policy does not contain mandatory attribute: deadLetterTargetArn."
         )
+    if split_queue_arn(value["deadLetterTargetArn"]) is None:
+        # Refused before any lookup, as AWS does (LocalStack's AWS-validated
+        # test_invalid_dead_letter_arn_rejected_before_lookup).
+        raise InvalidParameterValue(invalid + "Invalid value for deadLetterTargetArn.")
     count = value.get("maxReceiveCount")
     if isinstance(count, str) and count.isdigit():
         count = int(count)

@@ -69,6 +69,17 @@ def test_list_queues_pages_only_with_max_results(sqs: Sqs) -> None:
     assert "NextToken" not in sqs("ListQueues")
 
 
+def test_a_dead_letter_arn_that_is_no_queue_arn_is_refused_before_any_lookup(sqs: Sqs) -> None:
+    policy = '{"deadLetterTargetArn": "dummy", "maxReceiveCount": 42}'
+    with pytest.raises(SqsError) as raised:
+        sqs("CreateQueue", QueueName="q", Attributes={"RedrivePolicy": policy})
+    assert (raised.value.code, raised.value.message) == (
+        "InvalidParameterValue",
+        f"Value {policy} for parameter RedrivePolicy is invalid. "
+        "Reason: Invalid value for deadLetterTargetArn.",
+    )
+
+
 def test_dead_letter_sources_page_with_max_results(sqs: Sqs) -> None:
     dlq = sqs.create("dlq")
     policy = (
