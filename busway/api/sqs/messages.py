@@ -20,7 +20,13 @@ from busway.api.sqs.members import (
 from busway.model import Scope
 from busway.service.queue_checksums import attributes_md5, body_md5
 from busway.service.queue_errors import BatchRequestTooLong, MissingParameter, QueueError
-from busway.service.queue_messages import Received, SendRequest, SendResult, message_size
+from busway.service.queue_messages import (
+    Received,
+    SendRequest,
+    SendResult,
+    check_fifo_batch,
+    message_size,
+)
 from busway.service.queues import (
     MAX_VISIBILITY_SECONDS,
     QueueService,
@@ -179,7 +185,8 @@ def message_operations(queues: QueueService) -> dict[str, Handler]:
                 f"Batch requests cannot be longer than {_MAX_BATCH_BYTES} bytes. "
                 f"You have sent {total} bytes."
             )
-        await queues.get_queue(scope, name)
+        queue = await queues.get_queue(scope, name)
+        check_fifo_batch(sends, queue.settings)
         ids = [required_string(entry, "Id") for entry in entries]
         successful, failed = [], []
         empty = [i for i, send in enumerate(sends) if not send.body]

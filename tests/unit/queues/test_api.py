@@ -188,6 +188,38 @@ def test_message_attribute_names_pick_as_aws_does(
     assert set(got.get("MessageAttributes", {})) == wanted
 
 
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        (
+            {"MessageDeduplicationId": "d2"},
+            "The request must contain the parameter MessageGroupId.",
+        ),
+        (
+            {"MessageGroupId": "g"},
+            "The queue should either have ContentBasedDeduplication enabled or "
+            "MessageDeduplicationId provided explicitly",
+        ),
+    ],
+)
+def test_a_fifo_batch_entry_without_its_ids_fails_the_whole_batch(
+    sqs: Sqs, second: dict[str, str], message: str
+) -> None:
+    url = sqs.create("q.fifo", FifoQueue="true")
+    entries = [
+        {"Id": "1", "MessageBody": "a", "MessageGroupId": "g", "MessageDeduplicationId": "d1"},
+        {"Id": "2", "MessageBody": "b", **second},
+    ]
+    with pytest.raises(SqsError) as raised:
+        sqs("SendMessageBatch", QueueUrl=url, Entries=entries)
+    assert (raised.value.status, raised.value.code, raised.value.message) == (
+        400,
+        "InvalidParameterValue",
+        message,
+    )
+    assert sqs("ReceiveMessage", QueueUrl=url) == {}  # the valid entry was not sent either
+
+
 def test_batches_report_entries_and_reject_bad_requests(sqs: Sqs) -> None:
     url = sqs.create("q")
     sent = sqs(
