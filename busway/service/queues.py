@@ -506,17 +506,28 @@ class QueueService:
         await self._store.delete_message(scope, name, receipt.message_id)
 
     async def change_visibility(self, scope: Scope, name: str, handle: str, seconds: int) -> None:
-        """Hide the received message for ``seconds`` from now; 0 shows it at once."""
-        await self.get_queue(scope, name)
+        """Hide the received message for ``seconds`` from now; 0 shows it at once.
+
+        On a standard queue any handle of a message that still exists will do, as AWS answered
+        in LocalStack's AWS-validated visibility tests: one from an earlier receive changes the
+        message's current visibility, and a message whose visibility has run out (back in the
+        queue) is left as it is, with a 200. A FIFO queue takes only the current handle of a
+        message in flight."""
+        queue = await self.get_queue(scope, name)
         receipt = parse_receipt_handle(handle, scope, name)
         _check_visibility(seconds)
         message = await self._store.get_message(scope, name, receipt.message_id)
         now = self._clock.now()
-        if message is None or message.receipt != receipt.token or message.visible_at <= now:
+        stale = message is not None and (
+            message.receipt != receipt.token or message.visible_at <= now
+        )
+        if message is None or message.receipt is None or (stale and queue.settings.fifo):
             raise InvalidParameterValue(
                 f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not "
                 "exist or is not available for visibility timeout change."
             )
+        if message.visible_at <= now:
+            return
         received_at = message.received_at or now
         if (now - received_at).total_seconds() + seconds > MAX_VISIBILITY_SECONDS:
             raise InvalidParameterValue(
@@ -524,7 +535,7 @@ class QueueService:
                 "VisibilityTimeout for the message is beyond the limit [43200 seconds]"
             )
         visible_at = now + timedelta(seconds=seconds)
-        await self._store.set_visible_at(scope, name, message.id, receipt.token, visible_at)
+        await self._store.set_visible_at(scope, name, message.id, message.receipt, visible_at)
         if seconds == 0:
             self._waiters.wake((scope, name))
 

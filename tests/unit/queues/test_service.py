@@ -172,8 +172,40 @@ def test_change_visibility_and_invalid_handles() -> None:
             await queues.delete_message(SCOPE, "other", received.receipt_handle)
         with pytest.raises(ReceiptHandleIsInvalid):
             await queues.delete_message(SCOPE, "q", "not-a-handle")
+        # The first handle still changes the visibility of the message received again (AWS).
+        await queues.change_visibility(SCOPE, "q", received.receipt_handle, 0)
+        (again,) = await queues.receive(SCOPE, "q", ReceiveOptions(visibility_timeout=1))
+        await queues.delete_message(SCOPE, "q", again.receipt_handle)
         with pytest.raises(InvalidParameterValue, match="not available for visibility"):
             await queues.change_visibility(SCOPE, "q", received.receipt_handle, 10)
+
+    run(body)
+
+
+def test_a_stale_handle_changes_visibility_on_standard_queues_only() -> None:
+    queues, clock = make()
+
+    async def body() -> None:
+        await queues.create_queue(SCOPE, "q")
+        await send(queues, "q", "m")
+        (first,) = await queues.receive(SCOPE, "q", ReceiveOptions(visibility_timeout=0))
+        (_second,) = await queues.receive(SCOPE, "q", ReceiveOptions(visibility_timeout=30))
+        await queues.change_visibility(SCOPE, "q", first.receipt_handle, 0)
+        assert await bodies(queues, "q", visibility_timeout=2) == ["m"]
+        clock.advance(timedelta(seconds=3))  # back in the queue: a change leaves it be
+        await queues.change_visibility(SCOPE, "q", first.receipt_handle, 60)
+        assert await bodies(queues, "q") == ["m"]
+        await queues.create_queue(SCOPE, "q.fifo", {"FifoQueue": "true"})
+        await queues.send(
+            SCOPE,
+            "q.fifo",
+            SendRequest("f", group_id="g", deduplication_id="d"),
+            sender_id=SCOPE.account,
+        )
+        (old,) = await queues.receive(SCOPE, "q.fifo", ReceiveOptions(visibility_timeout=0))
+        (_new,) = await queues.receive(SCOPE, "q.fifo", ReceiveOptions(visibility_timeout=30))
+        with pytest.raises(InvalidParameterValue, match="not available for visibility"):
+            await queues.change_visibility(SCOPE, "q.fifo", old.receipt_handle, 0)
 
     run(body)
 
