@@ -157,8 +157,9 @@ def plan_receive(
 ) -> ReceivePlan:
     """Decide, over visible unexpired messages in send order, which to take and which to move.
 
-    FIFO candidates come only from groups with nothing in flight or delayed; the batch is
-    filled from one group first (the group of the oldest message), then from the next.
+    FIFO candidates are the messages with no earlier message of their group in flight or
+    delayed; the batch is filled from one group first (the group of the oldest message), then
+    from the next.
     """
     ordered = _by_group(candidates) if request.fifo else list(candidates)
     taken: list[QueueMessage] = []

@@ -220,6 +220,22 @@ def test_fifo_groups_block_while_in_flight(queue_store: Callable[[Body], None]) 
     queue_store(body)
 
 
+def test_a_fifo_message_shown_again_goes_before_its_group_in_flight(
+    queue_store: Callable[[Body], None],
+) -> None:
+    async def body(store: QueueStore) -> None:
+        await store.create_queue(queue("q.fifo", fifo=True))
+        sends = [message("a1", group="a"), message("a2", group="a"), message("b1", group="b")]
+        await store.send(SCOPE, "q.fifo", [Outgoing(m) for m in sends], dedup_since=T0)
+        taken = await store.receive(SCOPE, "q.fifo", receive(max_messages=2, fifo=True))
+        assert [m.id for m in taken] == ["a1", "a2"]
+        assert await store.set_visible_at(SCOPE, "q.fifo", "a1", "r0", T0)  # shown again
+        again = await store.receive(SCOPE, "q.fifo", receive(fifo=True))
+        assert [m.id for m in again] == ["a1", "b1"]  # a2 stays in flight
+
+    queue_store(body)
+
+
 def test_over_received_messages_move_to_the_dead_letter_queue(
     queue_store: Callable[[Body], None],
 ) -> None:

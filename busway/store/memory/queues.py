@@ -172,10 +172,17 @@ def _append(held: _Held, item: Outgoing) -> Sent:
 
 
 def _candidates(held: _Held, request: ReceiveRequest) -> list[QueueMessage]:
-    """Visible messages in send order; for FIFO only those of groups with none invisible."""
+    """Visible messages in send order; for FIFO only those with no earlier message of their
+    group invisible (in flight or delayed)."""
     now = request.now
     messages = sorted(held.messages.values(), key=lambda m: m.seq)
     if not request.fifo:
         return [m for m in messages if m.visible_at <= now]
-    blocked = {m.group_id for m in messages if m.visible_at > now}
-    return [m for m in messages if m.visible_at <= now and m.group_id not in blocked]
+    blocked: set[str | None] = set()
+    candidates = []
+    for message in messages:
+        if message.visible_at > now:
+            blocked.add(message.group_id)
+        elif message.group_id not in blocked:
+            candidates.append(message)
+    return candidates

@@ -72,7 +72,9 @@ ORDER BY seq
 LIMIT :limit;
 
 -- name: visible_fifo_messages
--- Only groups with no message in flight or delayed: a group is delivered strictly in order.
+-- Only messages with no earlier message of their group in flight or delayed: a group is
+-- delivered in order, and a message made visible again while a later one of its group is in
+-- flight is delivered again first (as AWS does).
 SELECT seq, id, body, attributes, system_attributes, sent_at, visible_at, sender_id, group_id,
        deduplication_id, receive_count, first_received_at, received_at, receipt,
        dead_letter_source_arn
@@ -80,7 +82,8 @@ FROM queue_messages AS m
 WHERE m.queue_id = :queue_id AND m.visible_at <= :now
   AND NOT EXISTS (
       SELECT 1 FROM queue_messages AS b
-      WHERE b.queue_id = m.queue_id AND b.group_id IS m.group_id AND b.visible_at > :now)
+      WHERE b.queue_id = m.queue_id AND b.group_id IS m.group_id AND b.seq < m.seq
+        AND b.visible_at > :now)
 ORDER BY m.seq
 LIMIT :limit;
 
