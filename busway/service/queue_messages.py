@@ -89,9 +89,7 @@ def check_send(request: SendRequest, settings: QueueSettings) -> None:
     """Raise the error AWS gives for a message this queue cannot take."""
     if not request.body:
         raise MissingParameter.named("MessageBody")
-    body = request.body
-    # Printable ASCII (the usual body: JSON) is all valid; only other text needs the pattern.
-    if not (body.isascii() and body.isprintable()) and _BODY.fullmatch(body) is None:
+    if not _valid_text(request.body):
         raise invalid_characters()
     _check_delay(request, settings)
     _check_attributes(request.attributes)
@@ -108,6 +106,12 @@ def check_send(request: SendRequest, settings: QueueSettings) -> None:
             f"Value {request.deduplication_id} for parameter MessageDeduplicationId is invalid. "
             "Reason: The request includes a parameter that is not valid for this queue type."
         )
+
+
+def _valid_text(text: str) -> bool:
+    """Whether SQS takes these characters (sqs.md 2.1). Printable ASCII (the usual body: JSON)
+    is all valid; only other text needs the pattern."""
+    return (text.isascii() and text.isprintable()) or _BODY.fullmatch(text) is not None
 
 
 def invalid_characters() -> InvalidMessageContents:
@@ -222,6 +226,15 @@ def _check_attribute_value(name: str, attribute: MessageAttribute) -> None:
     if value_empty:
         raise InvalidParameterValue(
             f"Message (user) attribute '{name}' must contain a non-empty value of type '{base}'."
+        )
+    text = attribute.string_value
+    if base == "String" and text and not _valid_text(text):
+        # Refused by AWS with this code (LocalStack's AWS-validated
+        # test_invalid_string_attributes_cause_invalid_parameter_value_error); its text is not
+        # recorded, so busway names the characters a body may hold.
+        raise InvalidParameterValue(
+            f"Message (user) attribute '{name}' has an invalid value: valid unicode characters "
+            "are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
         )
     if base == "Number" and not _is_sqs_number(attribute.string_value or ""):
         # Wording as reported from AWS, not recorded here.

@@ -220,6 +220,20 @@ def test_a_fifo_batch_entry_without_its_ids_fails_the_whole_batch(
     assert sqs("ReceiveMessage", QueueUrl=url) == {}  # the valid entry was not sent either
 
 
+def test_a_string_attribute_with_control_characters_is_refused(sqs: Sqs) -> None:
+    url = sqs.create("q")
+    bad = {"a": {"DataType": "String", "StringValue": "Invalid-\x08,\x0b"}}
+    with pytest.raises(SqsError) as raised:
+        sqs("SendMessage", QueueUrl=url, MessageBody="m", MessageAttributes=bad)
+    assert raised.value.code == "InvalidParameterValue"
+    assert raised.value.message.startswith("Message (user) attribute 'a' has an invalid value")
+    entries = [{"Id": "1", "MessageBody": "m", "MessageAttributes": bad}]
+    sent = sqs("SendMessageBatch", QueueUrl=url, Entries=entries)
+    assert [failed["Code"] for failed in sent["Failed"]] == ["InvalidParameterValue"]
+    fine = {"a": {"DataType": "String", "StringValue": "tab\tnew line\n\u00e9\U0001f600"}}
+    sqs("SendMessage", QueueUrl=url, MessageBody="m", MessageAttributes=fine)
+
+
 def test_batches_report_entries_and_reject_bad_requests(sqs: Sqs) -> None:
     url = sqs.create("q")
     sent = sqs(
