@@ -25,7 +25,10 @@ __all__ = ["EventRetention"]
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY: Final = 60.0  # seconds between sweeps, once one has reached the young end
-_BATCH: Final = 1_000
+# Events one write transaction examines. Measured against single-event appends running beside a
+# 90,000-event sweep on SQLite: 1,000 per batch raised their p99 to 16-23 ms (7 ms per batch),
+# 250 to about 9 ms (2 ms per batch), at the same sweep speed (over 100,000 events/s).
+_BATCH: Final = 250
 _PAUSE_AFTER_IDLE_BATCH: Final = 0.05  # seconds, after a batch that found nothing to delete
 
 
