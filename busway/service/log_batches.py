@@ -17,9 +17,9 @@ __all__ = ["Screened", "UnorderedBatch", "WideBatch", "screen"]
 
 _HOUR_MS = 3_600_000
 _DAY_MS = 24 * _HOUR_MS
-MAX_SPAN_MS = _DAY_MS
-MAX_AHEAD_MS = 2 * _HOUR_MS
-MAX_AGE_MS = 14 * _DAY_MS
+_MAX_SPAN_MS = _DAY_MS
+_MAX_AHEAD_MS = 2 * _HOUR_MS
+_MAX_AGE_MS = 14 * _DAY_MS
 
 
 class UnorderedBatch(ValueError):
@@ -45,14 +45,14 @@ def screen(timestamps: Sequence[int], now: int, retention_days: int | None) -> S
     """Raises ``UnorderedBatch`` or ``WideBatch`` for a batch the call refuses as a whole."""
     if any(later < earlier for earlier, later in pairwise(timestamps)):
         raise UnorderedBatch
-    if timestamps and timestamps[-1] - timestamps[0] > MAX_SPAN_MS:
+    if timestamps and timestamps[-1] - timestamps[0] > _MAX_SPAN_MS:
         raise WideBatch
-    too_old_end = _last_before(timestamps, now - MAX_AGE_MS)
+    too_old_end = _last_before(timestamps, now - _MAX_AGE_MS)
     expired_end = (
         None if retention_days is None else _last_before(timestamps, now - retention_days * _DAY_MS)
     )
     too_new_start = next(
-        (index for index, at in enumerate(timestamps) if at > now + MAX_AHEAD_MS), None
+        (index for index, at in enumerate(timestamps) if at > now + _MAX_AHEAD_MS), None
     )
     start = 1 + max(-1 if end is None else end for end in (too_old_end, expired_end))
     stop = len(timestamps) if too_new_start is None else too_new_start

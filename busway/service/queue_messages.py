@@ -36,7 +36,7 @@ _NO_DEDUPLICATION: Final = (
 )
 MAX_ATTRIBUTES: Final = 10
 MAX_DELAY_SECONDS: Final = 900
-TRACE_HEADER: Final = "AWSTraceHeader"  # the one message system attribute
+_TRACE_HEADER: Final = "AWSTraceHeader"  # the one message system attribute
 _BODY: Final = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
 _ATTRIBUTE_NAME: Final = re.compile(r"[A-Za-z0-9_.\-]{1,256}")
 _NUMBER: Final = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -187,10 +187,10 @@ def _check_system_attributes(attributes: Mapping[str, MessageAttribute]) -> None
     """AWSTraceHeader, a string, is the only message system attribute a sender may set. AWS's
     wording for these refusals is not recorded; busway's follows the user attributes'."""
     for name, attribute in attributes.items():
-        if name != TRACE_HEADER:
+        if name != _TRACE_HEADER:
             raise InvalidParameterValue(
                 f"Message system attribute name '{name}' is invalid. The only supported "
-                f"message system attribute is {TRACE_HEADER}."
+                f"message system attribute is {_TRACE_HEADER}."
             )
         if attribute.data_type != "String":
             raise InvalidParameterValue(

@@ -20,7 +20,7 @@ from typing import Final
 from busway.clock import Clock
 from busway.store import Store
 
-__all__ = ["EventRetention"]
+__all__ = ["SWEEP_EVERY", "EventRetention"]
 
 log = logging.getLogger(__name__)
 
