@@ -257,8 +257,8 @@ class MemoryStore:
                 max(limit, 0),
             )
         )
-        newest = max(self._seqs.values(), default=None)
-        doomed, resume_after = choose_expired(batch, cut, newest)
+        # The newest event is never pruned, so the highest seq given out is still stored.
+        doomed, resume_after = choose_expired(batch, cut, self._head or None)
         going = set(doomed)
         for event_id in [event_id for event_id, seq in self._seqs.items() if seq in going]:
             del self._events[event_id], self._seqs[event_id]
