@@ -45,13 +45,17 @@ class RateSchedule:
             return None
 
 
-def parse_rate(expression: str) -> RateSchedule:
+def parse_rate(expression: str, *, plural_agrees: bool = True) -> RateSchedule:
+    """A rule's rate, whose unit is singular exactly when the value is 1 (spec 5.1, [V]); with
+    ``plural_agrees=False``, EventBridge Scheduler's, which takes either form of the unit
+    whatever the value (AWS accepted ``rate(2 minute)`` in LocalStack's AWS-validated
+    ``test_update_schedule``)."""
     match = _RATE.fullmatch(expression)
     if match is None:
         raise InvalidSchedule(RULE_SCHEDULE_INVALID)
     value = int(match.group(1))
     unit = match.group(2)
     plural = unit.endswith("s")
-    if not 1 <= value <= _MAX_VALUE or plural != (value != 1):
+    if not 1 <= value <= _MAX_VALUE or (plural_agrees and plural != (value != 1)):
         raise InvalidSchedule(RULE_SCHEDULE_INVALID)
     return RateSchedule(expression=expression, value=value, unit=unit.removesuffix("s"))

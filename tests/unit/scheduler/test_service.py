@@ -90,7 +90,7 @@ def test_create_then_conflict_then_not_found() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"expression": "rate(1 minutes)"}, "Invalid Schedule Expression rate\\(1 minutes\\)."),
+        ({"expression": "rate(10 years)"}, "Invalid Schedule Expression rate\\(10 years\\)."),
         ({"expression": "at(2024-02-30T00:00:00)"}, "Invalid Schedule Expression"),
         ({"expression": "cron(0 1 * * * *)"}, "Invalid Schedule Expression"),
         ({"expression": "every day"}, "Invalid Schedule Expression every day."),
