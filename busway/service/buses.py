@@ -98,6 +98,10 @@ class BusService:
         if event_source_name is not None:
             # Partner event sources are not implemented, so none exists to attach a bus to.
             raise ResourceNotFound(f"Event source {event_source_name} does not exist.")
+        if name.startswith("aws."):
+            # AWS's text, as real-AWS error reports quote it (terraform-provider-aws #35065,
+            # for a partner bus name without EventSourceName): the prefix is checked before '/'.
+            raise ValidationError("EventBus name starting with 'aws.' is not valid.")
         if "/" in name:
             raise ValidationError("Event bus name must not contain '/'.")
         check_tag_count(len(tags or {}))

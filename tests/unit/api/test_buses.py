@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.unit.api.conftest import ACCOUNT, Events
 
 BUS_ARN = f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/orders"
@@ -109,6 +111,15 @@ def test_partner_style_names_need_an_event_source(events: Events) -> None:
         "ResourceNotFoundException",
         f"Event source {source} does not exist.",
     )
+
+
+@pytest.mark.parametrize("name", ["aws.partner/acme.com/123/orders", "aws.orders"])
+def test_custom_bus_names_may_not_start_with_aws_dot(events: Events, name: str) -> None:
+    assert events.error("CreateEventBus", {"Name": name}) == (
+        "ValidationException",
+        "EventBus name starting with 'aws.' is not valid.",
+    )
+    assert events.error("DescribeEventBus", {"Name": name})[0] == "ResourceNotFoundException"
 
 
 def test_describe_unknown_bus(events: Events) -> None:
