@@ -8,13 +8,14 @@ Paging tokens are opaque to clients: ``o<offset>`` for lists, ``f/<ts>/<id>`` an
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any, Final
 
-from busway.api.awsjson import Handler, JsonService
+from busway.api.awsjson import Handler, JsonResponse, JsonService, error_body
 from busway.api.context import RequestContext
-from busway.api.request import Request
-from busway.errors import ResourceNotFound
+from busway.api.request import ModelViolations, Request
+from busway.errors import ResourceNotFound, ServiceError, ValidationError
 from busway.model import Scope
 from busway.service.logs import (
     MAX_EVENTS_PER_READ,
@@ -38,16 +39,28 @@ from busway.store.log_groups import NewLogEvent as _NewLogEvent
 __all__ = ["logs_api"]
 
 _GROUP_NAME: Final = r"[\.\-_/#A-Za-z0-9]+"
+_GROUP_PATTERN: Final = r"[\.\-_/#A-Za-z0-9]*"
 _STREAM_NAME: Final = r"[^:*]*"
 _MAX_RESPONSE_BYTES: Final = 1024 * 1024  # as AWS: a page of events holds at most 1 MB
 _BAD_TOKEN: Final = "The specified nextToken is invalid."  # noqa: S105 - not a secret
+_MAX_NAME: Final = 512
 
 
 def logs_api(logs: LogService) -> JsonService:
     operations = {**_group_operations(logs), **_stream_operations(logs)}
     operations.update(_event_operations(logs))
     operations.update(_policy_operations(logs))
-    return JsonService("Logs_20140328", "application/x-amz-json-1.1", operations)
+    return JsonService(
+        "Logs_20140328", "application/x-amz-json-1.1", operations, errors=_encode_error
+    )
+
+
+def _encode_error(error: ServiceError, content_type: str) -> JsonResponse:
+    """CloudWatch Logs reports the model's constraint violations as InvalidParameterException
+    (recorded on AWS for GetLogEvents' and FilterLogEvents' ``limit`` in LocalStack's
+    AWS-validated tests); its other errors are as usual."""
+    code = "InvalidParameterException" if isinstance(error, ModelViolations) else error.code
+    return JsonResponse(error.status, error_body(code, error.message), content_type)
 
 
 # --- reading members ---------------------------------------------------------------------------
@@ -58,12 +71,25 @@ def _group_name(request: Request, *, required: bool = True) -> str:
     return name or ""
 
 
+def _new_name(request: Request, member: str) -> None:
+    """A group or stream name to create, over AWS's length: its own text for both (AWS's,
+    recorded for CreateLogGroup), before the model's checks."""
+    value = request.body.get(member)
+    if isinstance(value, str) and len(value) > _MAX_NAME:
+        raise InvalidParameter(
+            "Invalid LogGroup or LogStream, both must have length less than or equal to 512."
+        )
+
+
 def _group_of(request: Request) -> str:
     """``logGroupName`` or ``logGroupIdentifier`` (a name or an ARN), exactly one of them."""
     name = _group_name(request, required=False)
     identifier = request.string("logGroupIdentifier", min_len=1, max_len=2048)
     request.check()
-    if bool(name) == bool(identifier):
+    if name and identifier:
+        # AWS's text and code (recorded for DescribeLogStreams).
+        raise ValidationError("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+    if not (name or identifier):
         raise InvalidParameter("Exactly one of logGroupName or logGroupIdentifier must be given.")
     if identifier and identifier.startswith("arn:"):
         located = parse_log_group_arn(identifier)
@@ -119,17 +145,22 @@ def _within_response(events: Sequence[LogEvent]) -> list[LogEvent]:
 
 
 # --- output --------------------------------------------------------------------------------------
-def _group_out(group: LogGroup) -> dict[str, Any]:
+def _group_out(group: LogGroup, *, by_pattern: bool = False) -> dict[str, Any]:
+    """A group as DescribeLogGroups lists it; found by ``logGroupNamePattern``, without its
+    size, retention and deletion protection (AWS lists only these keys then)."""
     arn = log_group_arn(group.scope, group.name)
     out: dict[str, Any] = {
         "logGroupName": group.name,
         "creationTime": group.created_at,
         "metricFilterCount": 0,
         "arn": f"{arn}:*",
-        "storedBytes": group.stored_bytes,
         "logGroupClass": "STANDARD",
         "logGroupArn": arn,
     }
+    if by_pattern:
+        return out
+    out["storedBytes"] = group.stored_bytes
+    out["deletionProtectionEnabled"] = False
     if group.retention_days is not None:
         out["retentionInDays"] = group.retention_days
     return out
@@ -163,6 +194,7 @@ def _event_out(event: LogEvent) -> dict[str, Any]:
 # --- operations ----------------------------------------------------------------------------------
 def _group_operations(logs: LogService) -> dict[str, Handler]:
     async def create_log_group(context: RequestContext, request: Request) -> dict[str, Any]:
+        _new_name(request, "logGroupName")
         name = _group_name(request)
         request.check()
         await logs.create_group(context.scope, name)
@@ -176,13 +208,23 @@ def _group_operations(logs: LogService) -> dict[str, Handler]:
 
     async def describe_log_groups(context: RequestContext, request: Request) -> dict[str, Any]:
         prefix = request.string("logGroupNamePrefix", min_len=1, max_len=512, pattern=_GROUP_NAME)
+        pattern = request.string("logGroupNamePattern", max_len=512, pattern=_GROUP_PATTERN)
         limit = request.integer("limit", min_value=1, max_value=50) or 50
         token = request.string("nextToken", min_len=1)
         request.check()
+        if prefix is not None and pattern is not None:
+            raise InvalidParameter(
+                "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."
+            )
         offset = _offset(token)
-        found = await logs.list_groups(context.scope, prefix=prefix, offset=offset, limit=limit + 1)
+        found = await logs.list_groups(
+            context.scope, prefix=prefix, pattern=pattern, offset=offset, limit=limit + 1
+        )
         groups, next_token = _page(found, offset, limit)
-        out: dict[str, Any] = {"logGroups": [_group_out(group) for group in groups]}
+        by_pattern = pattern is not None
+        out: dict[str, Any] = {
+            "logGroups": [_group_out(group, by_pattern=by_pattern) for group in groups]
+        }
         if next_token:
             out["nextToken"] = next_token
         return out
@@ -211,10 +253,18 @@ def _group_operations(logs: LogService) -> dict[str, Handler]:
 
 def _stream_operations(logs: LogService) -> dict[str, Handler]:
     async def create_log_stream(context: RequestContext, request: Request) -> dict[str, Any]:
+        _new_name(request, "logStreamName")
         group = _group_name(request)
         stream = _stream_name(request, "logStreamName")
         request.check()
         await logs.create_stream(context.scope, group, stream or "")
+        return {}
+
+    async def delete_log_stream(context: RequestContext, request: Request) -> dict[str, Any]:
+        group = _group_name(request)
+        stream = _stream_name(request, "logStreamName")
+        request.check()
+        await logs.delete_stream(context.scope, group, stream or "")
         return {}
 
     async def describe_log_streams(context: RequestContext, request: Request) -> dict[str, Any]:
@@ -263,10 +313,15 @@ def _stream_operations(logs: LogService) -> dict[str, Handler]:
             )
             if index is not None
         }
-        return {"rejectedLogEventsInfo": rejected} if rejected else {}
+        # Sequence tokens are no longer needed (AWS ignores the one sent) but still answered.
+        out: dict[str, Any] = {"nextSequenceToken": f"{secrets.randbelow(10**56):056d}"}
+        if rejected:
+            out["rejectedLogEventsInfo"] = rejected
+        return out
 
     return {
         "CreateLogStream": create_log_stream,
+        "DeleteLogStream": delete_log_stream,
         "DescribeLogStreams": describe_log_streams,
         "PutLogEvents": put_log_events,
     }

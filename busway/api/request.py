@@ -35,6 +35,11 @@ def _java_repr(value: Any) -> str:
     return str(value)
 
 
+class ModelViolations(ValidationError):
+    """Values that break the API model's constraints (``N validation errors detected: ...``):
+    ValidationException in most APIs; CloudWatch Logs answers InvalidParameterException."""
+
+
 class Violations:
     """Constraint violations collected across one request, reported together."""
 
@@ -50,7 +55,7 @@ class Violations:
             return
         count = len(self._items)
         noun = "error" if count == 1 else "errors"
-        raise ValidationError(f"{count} validation {noun} detected: " + "; ".join(self._items))
+        raise ModelViolations(f"{count} validation {noun} detected: " + "; ".join(self._items))
 
 
 class Request:

@@ -123,9 +123,17 @@ class LogService:
         return group
 
     async def list_groups(
-        self, scope: Scope, *, prefix: str | None = None, offset: int = 0, limit: int = 50
+        self,
+        scope: Scope,
+        *,
+        prefix: str | None = None,
+        pattern: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
     ) -> list[LogGroup]:
-        return await self._store.list_groups(scope, prefix=prefix, offset=offset, limit=limit)
+        return await self._store.list_groups(
+            scope, prefix=prefix, pattern=pattern, offset=offset, limit=limit
+        )
 
     async def delete_group(self, scope: Scope, name: str) -> None:
         if not await self._store.delete_group(scope, name):
@@ -146,6 +154,10 @@ class LogService:
         stream = LogStream(group_name, stream_name, self._now())
         if not await self._store.create_stream(scope, group_name, stream):
             raise ResourceAlreadyExists("The specified log stream already exists")
+
+    async def delete_stream(self, scope: Scope, group_name: str, stream_name: str) -> None:
+        if not await self._store.delete_stream(scope, group_name, stream_name):
+            raise ResourceNotFound("The specified log stream does not exist.")
 
     async def list_streams(
         self,

@@ -118,9 +118,15 @@ class LogGroupStore(Protocol):
     async def get_group(self, scope: Scope, name: str) -> LogGroup | None: ...
 
     async def list_groups(
-        self, scope: Scope, *, prefix: str | None = None, offset: int = 0, limit: int = 50
+        self,
+        scope: Scope,
+        *,
+        prefix: str | None = None,
+        pattern: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
     ) -> list[LogGroup]:
-        """Groups by name."""
+        """Groups by name; ``pattern``: only names that hold it (case-sensitive)."""
         ...
 
     async def groups_with_retention(self, *, limit: int) -> list[LogGroup]:
@@ -137,6 +143,11 @@ class LogGroupStore(Protocol):
 
     async def create_stream(self, scope: Scope, group_name: str, stream: LogStream) -> bool:
         """False when the stream exists; raises ``ResourceNotFound`` without the group."""
+        ...
+
+    async def delete_stream(self, scope: Scope, group_name: str, stream_name: str) -> bool:
+        """Deletes the stream and its events; False when there was no such stream; raises
+        ``ResourceNotFound`` without the group."""
         ...
 
     async def list_streams(

@@ -95,6 +95,19 @@ def test_groups_list_by_name_with_prefix_and_offset(run: Callable[[Body], None])
     run(body)
 
 
+def test_groups_list_by_a_case_sensitive_substring(run: Callable[[Body], None]) -> None:
+    async def body(store: LogGroupStore) -> None:
+        for name in ["DataLogs", "aws/DataLogs", "GroupDataLogs", "datalogs", "Data/log/s"]:
+            await store.create_group(group(name))
+        await store.create_group(group("OtherDataLogs", OTHER))
+        listed = await store.list_groups(SCOPE, pattern="DataLogs")
+        assert [g.name for g in listed] == ["DataLogs", "GroupDataLogs", "aws/DataLogs"]
+        assert await store.list_groups(SCOPE, pattern="%") == []
+        assert await store.list_groups(SCOPE, pattern="_") == []
+
+    run(body)
+
+
 def test_retention_is_set_listed_and_removed(run: Callable[[Body], None]) -> None:
     async def body(store: LogGroupStore) -> None:
         await store.create_group(group("/a"))
@@ -230,6 +243,25 @@ def test_deleting_a_group_deletes_its_streams_and_events(run: Callable[[Body], N
         await store.create_group(group("/a"))
         assert await store.list_streams(SCOPE, "/a") == []
         assert await store.read_events(SCOPE, "/a", EventQuery(limit=10)) == []
+
+    run(body)
+
+
+def test_deleting_a_stream_deletes_its_events_only(run: Callable[[Body], None]) -> None:
+    async def body(store: LogGroupStore) -> None:
+        await store.create_group(group("/a"))
+        await store.append(SCOPE, "/a", "gone", events((1, "a")), T0)
+        await store.append(SCOPE, "/a", "kept", events((2, "b")), T0)
+        assert await store.delete_stream(SCOPE, "/a", "gone")
+        assert not await store.delete_stream(SCOPE, "/a", "gone")
+        assert [s.name for s in await store.list_streams(SCOPE, "/a")] == ["kept"]
+        read = await store.read_events(SCOPE, "/a", EventQuery(limit=10))
+        assert [e.message for e in read] == ["b"]
+        await store.append(SCOPE, "/a", "gone", events((3, "c")), T0)
+        read = await store.read_events(SCOPE, "/a", EventQuery(limit=10, streams=("gone",)))
+        assert [e.message for e in read] == ["c"]
+        with pytest.raises(ResourceNotFound):
+            await store.delete_stream(SCOPE, "/missing", "gone")
 
     run(body)
 

@@ -65,12 +65,20 @@ class MemoryLogGroupStore:
         return None if entry is None else self._with_bytes(entry)
 
     async def list_groups(
-        self, scope: Scope, *, prefix: str | None = None, offset: int = 0, limit: int = 50
+        self,
+        scope: Scope,
+        *,
+        prefix: str | None = None,
+        pattern: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
     ) -> list[LogGroup]:
         names = sorted(
             name
             for group_scope, name in self._groups
-            if group_scope == scope and name.startswith(prefix or "")
+            if group_scope == scope
+            and name.startswith(prefix or "")
+            and (pattern is None or pattern in name)
         )
         chosen = names[offset : offset + max(limit, 0)]
         return [self._with_bytes(self._groups[(scope, name)]) for name in chosen]
@@ -95,6 +103,13 @@ class MemoryLogGroupStore:
         if stream.name in entry.streams:
             return False
         entry.streams[stream.name] = replace(stream, group_name=group_name)
+        return True
+
+    async def delete_stream(self, scope: Scope, group_name: str, stream_name: str) -> bool:
+        entry = self._found(scope, group_name)
+        if entry.streams.pop(stream_name, None) is None:
+            return False
+        entry.events = [e for e in entry.events if e.stream_name != stream_name]
         return True
 
     async def list_streams(

@@ -58,9 +58,21 @@ class SqliteLogGroupStore:
         return _group(found[0]) if found else None
 
     async def list_groups(
-        self, scope: Scope, *, prefix: str | None = None, offset: int = 0, limit: int = 50
+        self,
+        scope: Scope,
+        *,
+        prefix: str | None = None,
+        pattern: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
     ) -> list[LogGroup]:
-        params = {**_key(scope, ""), "prefix": prefix, "offset": offset, "limit": max(limit, 0)}
+        params = {
+            **_key(scope, ""),
+            "prefix": prefix,
+            "pattern": pattern,
+            "offset": offset,
+            "limit": max(limit, 0),
+        }
         return [_group(row) for row in await self._read(_Q["list_groups"], params)]
 
     async def groups_with_retention(self, *, limit: int) -> list[LogGroup]:
@@ -88,6 +100,15 @@ class SqliteLogGroupStore:
             return connection.execute(_Q["insert_stream"], params).rowcount == 1
 
         return await self.database.write(create)
+
+    async def delete_stream(self, scope: Scope, group_name: str, stream_name: str) -> bool:
+        key = _key(scope, group_name)
+
+        def delete(connection: sqlite3.Connection) -> bool:
+            params = {"group_id": _group_id_in(connection, key), "name": stream_name}
+            return connection.execute(_Q["delete_stream"], params).rowcount == 1
+
+        return await self.database.write(delete)
 
     async def list_streams(
         self,

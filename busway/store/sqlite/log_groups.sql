@@ -20,6 +20,7 @@ SELECT g.account, g.region, g.name, g.created_at, g.retention_days,
 FROM log_groups g
 WHERE g.account = :account AND g.region = :region
   AND (:prefix IS NULL OR substr(g.name, 1, length(:prefix)) = :prefix)
+  AND (:pattern IS NULL OR instr(g.name, :pattern) > 0)
 ORDER BY g.name
 LIMIT :limit OFFSET :offset
 
@@ -40,6 +41,10 @@ WHERE account = :account AND region = :region AND name = :name
 -- name: insert_stream
 INSERT INTO log_streams (group_id, name, created_at) VALUES (:group_id, :name, :created_at)
 ON CONFLICT (group_id, name) DO NOTHING
+
+-- name: delete_stream
+-- Its events go with it (ON DELETE CASCADE).
+DELETE FROM log_streams WHERE group_id = :group_id AND name = :name
 
 -- name: list_streams
 SELECT name, created_at, first_event_at, last_event_at, last_ingestion_at, stored_bytes

@@ -34,7 +34,87 @@ def test_create_and_describe_groups(api: LogsApi) -> None:
         "storedBytes": 0,
         "logGroupClass": "STANDARD",
         "logGroupArn": arn,
+        "deletionProtectionEnabled": False,
     }
+
+
+def test_describe_groups_by_pattern_lists_fewer_keys(api: LogsApi) -> None:
+    for name in ["DataLogs", "aws/DataLogs", "GroupDataLogs", "datalogs", "Data/log/s"]:
+        api("CreateLogGroup", logGroupName=name)
+    api("PutRetentionPolicy", logGroupName="DataLogs", retentionInDays=7)
+    groups = api("DescribeLogGroups", logGroupNamePattern="DataLogs")["logGroups"]
+    assert [g["logGroupName"] for g in groups] == ["DataLogs", "GroupDataLogs", "aws/DataLogs"]
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:DataLogs"
+    assert groups[0] == {
+        "logGroupName": "DataLogs",
+        "creationTime": int(api.clock.now().timestamp() * 1000),
+        "metricFilterCount": 0,
+        "arn": f"{arn}:*",
+        "logGroupClass": "STANDARD",
+        "logGroupArn": arn,
+    }
+    assert api("DescribeLogGroups", logGroupNamePattern="nothing")["logGroups"] == []
+    with pytest.raises(AwsError) as raised:
+        api("DescribeLogGroups", logGroupNamePattern="Data", logGroupNamePrefix="Data")
+    assert (raised.value.code, raised.value.message) == (
+        "InvalidParameterException",
+        "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("operation", "members"),
+    [
+        ("CreateLogGroup", {"logGroupName": "a" * 513}),
+        ("CreateLogStream", {"logGroupName": "/a", "logStreamName": "s" * 513}),
+    ],
+)
+def test_names_over_512_characters_get_aws_text(
+    api: LogsApi, operation: str, members: dict[str, str]
+) -> None:
+    with pytest.raises(AwsError) as raised:
+        api(operation, **members)
+    assert (raised.value.code, raised.value.message) == (
+        "InvalidParameterException",
+        "Invalid LogGroup or LogStream, both must have length less than or equal to 512.",
+    )
+
+
+def test_model_violations_are_invalid_parameter(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    api("CreateLogStream", logGroupName="/a", logStreamName="s")
+    for operation, members in [
+        ("GetLogEvents", {"logGroupName": "/a", "logStreamName": "s"}),
+        ("FilterLogEvents", {"logGroupName": "/a"}),
+    ]:
+        with pytest.raises(AwsError) as raised:
+            api(operation, limit=10001, **members)
+        assert (raised.value.code, raised.value.message) == (
+            "InvalidParameterException",
+            "1 validation error detected: Value '10001' at 'limit' failed to satisfy "
+            "constraint: Member must have value less than or equal to 10000",
+        )
+
+
+def test_delete_log_stream(api: LogsApi) -> None:
+    api("CreateLogGroup", logGroupName="/a")
+    for stream in ("gone", "kept"):
+        api("CreateLogStream", logGroupName="/a", logStreamName=stream)
+        put(api, "/a", stream, (1, stream))
+    assert api("DeleteLogStream", logGroupName="/a", logStreamName="gone") == {}
+    streams = api("DescribeLogStreams", logGroupName="/a")["logStreams"]
+    assert [s["logStreamName"] for s in streams] == ["kept"]
+    found = api("FilterLogEvents", logGroupName="/a")["events"]
+    assert [e["message"] for e in found] == ["kept"]
+    with pytest.raises(AwsError) as raised:
+        api("DeleteLogStream", logGroupName="/a", logStreamName="gone")
+    assert (raised.value.code, raised.value.message) == (
+        "ResourceNotFoundException",
+        "The specified log stream does not exist.",
+    )
+    with pytest.raises(AwsError) as raised:
+        api("DeleteLogStream", logGroupName="/missing", logStreamName="kept")
+    assert raised.value.message == "The specified log group does not exist."
 
 
 def test_creating_twice_is_resource_already_exists(api: LogsApi) -> None:
@@ -55,10 +135,10 @@ def test_deleting_a_missing_group_is_resource_not_found(api: LogsApi) -> None:
     assert api("DescribeLogGroups")["logGroups"] == []
 
 
-def test_a_bad_group_name_is_a_validation_error(api: LogsApi) -> None:
+def test_a_bad_group_name_is_an_invalid_parameter(api: LogsApi) -> None:
     with pytest.raises(AwsError) as raised:
         api("CreateLogGroup", logGroupName="bad name")
-    assert raised.value.code == "ValidationException"
+    assert raised.value.code == "InvalidParameterException"
     assert "at 'logGroupName' failed to satisfy constraint" in raised.value.message
 
 
@@ -110,6 +190,8 @@ def test_streams_and_put_log_events(api: LogsApi) -> None:
         logEvents=[{"timestamp": now, "message": "hello"}],
     )
     assert "rejectedLogEventsInfo" not in answer
+    assert len(answer["nextSequenceToken"]) == 56
+    assert answer["nextSequenceToken"].isdigit()
     (stream,) = api("DescribeLogStreams", logGroupName="/a")["logStreams"]
     assert stream["logStreamName"] == "s"
     assert (stream["firstEventTimestamp"], stream["lastEventTimestamp"]) == (now, now)
@@ -234,6 +316,14 @@ def test_unsupported_filter_patterns_are_refused(api: LogsApi) -> None:
 def test_reading_needs_exactly_one_group_reference(api: LogsApi) -> None:
     with pytest.raises(AwsError, match="InvalidParameterException"):
         api("FilterLogEvents")
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:/a"
+    for operation, stream in [("DescribeLogStreams", {}), ("GetLogEvents", {"logStreamName": "s"})]:
+        with pytest.raises(AwsError) as raised:
+            api(operation, logGroupName="/a", logGroupIdentifier=arn, **stream)
+        assert (raised.value.code, raised.value.message) == (
+            "ValidationException",
+            "LogGroup name and LogGroup ARN are mutually exclusive parameters.",
+        )
     with pytest.raises(AwsError, match="ResourceNotFoundException"):
         api("GetLogEvents", logGroupName="/missing", logStreamName="s")
 
@@ -269,7 +359,8 @@ def test_a_batch_out_of_order_or_wider_than_a_day_is_refused_whole(api: LogsApi)
         "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",
     )
     assert _messages(api) == []
-    assert _put_at(api, now - DAY_MS, now - 1, now) == {}  # exactly a day, equal neighbours
+    answer = _put_at(api, now - DAY_MS, now - 1, now)  # exactly a day, equal neighbours
+    assert "rejectedLogEventsInfo" not in answer
 
 
 def test_events_too_new_too_old_or_expired_are_rejected_and_the_rest_stored(
