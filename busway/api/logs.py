@@ -19,6 +19,7 @@ from busway.errors import ResourceNotFound, ServiceError, ValidationError
 from busway.model import Scope
 from busway.service.logs import (
     MAX_EVENTS_PER_READ,
+    MAX_TAGS,
     InvalidParameter,
     LogService,
     filter_terms,
@@ -44,6 +45,9 @@ _STREAM_NAME: Final = r"[^:*]*"
 _MAX_RESPONSE_BYTES: Final = 1024 * 1024  # as AWS: a page of events holds at most 1 MB
 _BAD_TOKEN: Final = "The specified nextToken is invalid."  # noqa: S105 - not a secret
 _MAX_NAME: Final = 512
+_MAX_TAG_KEY: Final = 128
+_MAX_TAG_VALUE: Final = 256
+_LOG_GROUP_CLASSES: Final = ("STANDARD", "INFREQUENT_ACCESS", "DELIVERY")
 
 
 def logs_api(logs: LogService) -> JsonService:
@@ -79,6 +83,30 @@ def _new_name(request: Request, member: str) -> None:
         raise InvalidParameter(
             "Invalid LogGroup or LogStream, both must have length less than or equal to 512."
         )
+
+
+def _tags(request: Request, member: str, *, required: bool = False) -> dict[str, str] | None:
+    tags = request.string_map(member)
+    if tags is None:
+        if required:
+            request.string(member, required=True)  # reports it missing
+        return None
+    path = request.member_path(member)
+    if not 1 <= len(tags) <= MAX_TAGS:
+        bound = f"less than or equal to {MAX_TAGS}" if tags else "greater than or equal to 1"
+        request.violations.add(tags, path, f"Member must have length {bound}")
+    for key, value in tags.items():
+        if not 1 <= len(key) <= _MAX_TAG_KEY:
+            request.violations.add(
+                key, f"{path}.key", f"Member must have length less than or equal to {_MAX_TAG_KEY}"
+            )
+        if len(value) > _MAX_TAG_VALUE:
+            request.violations.add(
+                value,
+                f"{path}.value",
+                f"Member must have length less than or equal to {_MAX_TAG_VALUE}",
+            )
+    return tags
 
 
 def _group_of(request: Request) -> str:
@@ -154,7 +182,7 @@ def _group_out(group: LogGroup, *, by_pattern: bool = False) -> dict[str, Any]:
         "creationTime": group.created_at,
         "metricFilterCount": 0,
         "arn": f"{arn}:*",
-        "logGroupClass": "STANDARD",
+        "logGroupClass": group.log_group_class,
         "logGroupArn": arn,
     }
     if by_pattern:
@@ -163,6 +191,8 @@ def _group_out(group: LogGroup, *, by_pattern: bool = False) -> dict[str, Any]:
     out["deletionProtectionEnabled"] = False
     if group.retention_days is not None:
         out["retentionInDays"] = group.retention_days
+    if group.kms_key_id is not None:
+        out["kmsKeyId"] = group.kms_key_id
     return out
 
 
@@ -196,8 +226,13 @@ def _group_operations(logs: LogService) -> dict[str, Handler]:
     async def create_log_group(context: RequestContext, request: Request) -> dict[str, Any]:
         _new_name(request, "logGroupName")
         name = _group_name(request)
+        kms_key_id = request.string("kmsKeyId", max_len=256)
+        log_class = request.string("logGroupClass", enum=_LOG_GROUP_CLASSES) or "STANDARD"
+        tags = _tags(request, "tags")
         request.check()
-        await logs.create_group(context.scope, name)
+        await logs.create_group(
+            context.scope, name, kms_key_id=kms_key_id, log_group_class=log_class, tags=tags
+        )
         return {}
 
     async def delete_log_group(context: RequestContext, request: Request) -> dict[str, Any]:
@@ -248,6 +283,67 @@ def _group_operations(logs: LogService) -> dict[str, Handler]:
         "DescribeLogGroups": describe_log_groups,
         "PutRetentionPolicy": put_retention_policy,
         "DeleteRetentionPolicy": delete_retention_policy,
+        **_tag_operations(logs),
+    }
+
+
+def _tagged_group(context: RequestContext, request: Request) -> str:
+    """The group a ``resourceArn`` names, in the caller's account and region."""
+    resource = request.string("resourceArn", required=True, min_len=1, max_len=1011) or ""
+    request.check()
+    located = parse_log_group_arn(resource)
+    if located is None:
+        raise InvalidParameter(f"Invalid resourceArn: {resource}")  # busway's wording
+    if located[0] != context.scope:
+        raise ResourceNotFound("The specified log group does not exist.")
+    return located[1]
+
+
+def _tag_operations(logs: LogService) -> dict[str, Handler]:
+    """Tags by group name (the older calls) and by ARN (TagResource and the like)."""
+
+    async def tag_log_group(context: RequestContext, request: Request) -> dict[str, Any]:
+        name = _group_name(request)
+        tags = _tags(request, "tags", required=True)
+        request.check()
+        await logs.tag(context.scope, name, tags or {})
+        return {}
+
+    async def untag_log_group(context: RequestContext, request: Request) -> dict[str, Any]:
+        name = _group_name(request)
+        keys = request.strings("tags", required=True, min_items=1, max_items=MAX_TAGS)
+        request.check()
+        await logs.untag(context.scope, name, keys or [])
+        return {}
+
+    async def list_tags_log_group(context: RequestContext, request: Request) -> dict[str, Any]:
+        name = _group_name(request)
+        request.check()
+        return {"tags": await logs.tags(context.scope, name)}
+
+    async def tag_resource(context: RequestContext, request: Request) -> dict[str, Any]:
+        tags = _tags(request, "tags", required=True)
+        name = _tagged_group(context, request)
+        await logs.tag(context.scope, name, tags or {})
+        return {}
+
+    async def untag_resource(context: RequestContext, request: Request) -> dict[str, Any]:
+        keys = request.strings("tagKeys", required=True, min_items=1, max_items=MAX_TAGS)
+        name = _tagged_group(context, request)
+        await logs.untag(context.scope, name, keys or [])
+        return {}
+
+    async def list_tags_for_resource(context: RequestContext, request: Request) -> dict[str, Any]:
+        name = _tagged_group(context, request)
+        return {"tags": await logs.tags(context.scope, name)}
+
+    return {
+        "TagLogGroup": tag_log_group,
+        "UntagLogGroup": untag_log_group,
+        "ListTagsLogGroup": list_tags_log_group,
+        "TagResource": tag_resource,
+        "UntagResource": untag_resource,
+        "ListTagsForResource": list_tags_for_resource,
     }
 
 

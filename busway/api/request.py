@@ -68,7 +68,7 @@ class Request:
         self._path = path
         self.violations = violations if violations is not None else Violations()
 
-    def _member_path(self, name: str) -> str:
+    def member_path(self, name: str) -> str:
         return f"{self._path}.{_camel(name)}" if self._path else _camel(name)
 
     def _get(self, name: str, kind: type | tuple[type, ...], label: str) -> Any:
@@ -81,7 +81,7 @@ class Request:
 
     def _missing(self, name: str, required: bool) -> None:
         if required:
-            self.violations.add(None, self._member_path(name), "Member must not be null")
+            self.violations.add(None, self.member_path(name), "Member must not be null")
 
     def string(
         self,
@@ -97,7 +97,7 @@ class Request:
         if value is None:
             self._missing(name, required)
             return None
-        self.check_string(value, self._member_path(name), min_len, max_len, pattern, enum)
+        self.check_string(value, self.member_path(name), min_len, max_len, pattern, enum)
         return value
 
     def check_string(
@@ -143,7 +143,7 @@ class Request:
                 raise SerializationError(f"Value for member {name} is not a valid integer.")
             raw = int(raw)
         value: int = raw
-        path = self._member_path(name)
+        path = self.member_path(name)
         if max_value is not None and value > max_value:
             self.violations.add(
                 value, path, f"Member must have value less than or equal to {max_value}"
@@ -175,7 +175,7 @@ class Request:
         if value is None:
             self._missing(name, required)
             return None
-        path = self._member_path(name)
+        path = self.member_path(name)
         if max_items is not None and len(value) > max_items:
             self.violations.add(
                 value, path, f"Member must have length less than or equal to {max_items}"
@@ -201,14 +201,14 @@ class Request:
         if value is None:
             self._missing(name, required)
             return None
-        return Request(value, path=self._member_path(name), violations=self.violations)
+        return Request(value, path=self.member_path(name), violations=self.violations)
 
     def structs(self, name: str, **limits: Any) -> list[Request]:
         """A list of structures; element paths read ``<name>.<i>.member`` with i from 1."""
         value = self.array(name, **limits)
         if value is None:
             return []
-        base = self._member_path(name)
+        base = self.member_path(name)
         items = []
         for index, item in enumerate(value, start=1):
             if not isinstance(item, dict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -33,6 +33,7 @@ from busway.store.log_groups import (
 __all__ = [
     "MAX_EVENTS_PER_READ",
     "MAX_RESOURCE_POLICIES",
+    "MAX_TAGS",
     "RETENTION_DAYS",
     "InvalidParameter",
     "LogService",
@@ -47,6 +48,7 @@ RETENTION_DAYS: tuple[int, ...] = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 RETENTION_DAYS += (731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 MAX_EVENTS_PER_READ = 10_000
 MAX_RESOURCE_POLICIES = 10  # per account and region, as CloudWatch Logs' quota
+MAX_TAGS = 50  # per log group, as CloudWatch Logs documents
 _DAY_MS = 86_400_000
 
 
@@ -110,11 +112,32 @@ class LogService:
         return epoch_ms(self._clock.now())
 
     # --- groups ----------------------------------------------------------------------------------
-    async def create_group(self, scope: Scope, name: str) -> LogGroup:
-        group = LogGroup(scope, name, self._now())
-        if not await self._store.create_group(group):
+    async def create_group(
+        self,
+        scope: Scope,
+        name: str,
+        *,
+        kms_key_id: str | None = None,
+        log_group_class: str = "STANDARD",
+        tags: Mapping[str, str] | None = None,
+    ) -> LogGroup:
+        group = LogGroup(
+            scope, name, self._now(), kms_key_id=kms_key_id, log_group_class=log_group_class
+        )
+        if not await self._store.create_group(group, tags):
             raise ResourceAlreadyExists("The specified log group already exists")
         return group
+
+    async def tags(self, scope: Scope, name: str) -> dict[str, str]:
+        return await self._store.group_tags(scope, name)
+
+    async def tag(self, scope: Scope, name: str, tags: Mapping[str, str]) -> None:
+        if not await self._store.tag_group(scope, name, tags, limit=MAX_TAGS):
+            # busway's wording: AWS's answer to a 51st tag is not recorded.
+            raise InvalidParameter(f"A log group can have at most {MAX_TAGS} tags.")
+
+    async def untag(self, scope: Scope, name: str, keys: Sequence[str]) -> None:
+        await self._store.untag_group(scope, name, keys)
 
     async def get_group(self, scope: Scope, name: str) -> LogGroup:
         group = await self._store.get_group(scope, name)

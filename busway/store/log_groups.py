@@ -7,7 +7,7 @@ each event stored, so a ``Cursor`` marks an exact place to resume reading from.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,6 +34,8 @@ class LogGroup:
     created_at: int
     retention_days: int | None = None  # None: events never expire
     stored_bytes: int = 0
+    kms_key_id: str | None = None  # shown as given; busway encrypts nothing with it
+    log_group_class: str = "STANDARD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +113,23 @@ class EventQuery:
 
 
 class LogGroupStore(Protocol):
-    async def create_group(self, group: LogGroup) -> bool:
+    async def create_group(self, group: LogGroup, tags: Mapping[str, str] | None = None) -> bool:
         """False when the group already exists (it is left unchanged)."""
+        ...
+
+    async def group_tags(self, scope: Scope, name: str) -> dict[str, str]:
+        """Raises ``ResourceNotFound`` without the group."""
+        ...
+
+    async def tag_group(
+        self, scope: Scope, name: str, tags: Mapping[str, str], *, limit: int
+    ) -> bool:
+        """Add or replace tags; False, with nothing written, when the group would hold more
+        than ``limit``. Raises ``ResourceNotFound`` without the group."""
+        ...
+
+    async def untag_group(self, scope: Scope, name: str, keys: Sequence[str]) -> None:
+        """Raises ``ResourceNotFound`` without the group; unknown keys are no error."""
         ...
 
     async def get_group(self, scope: Scope, name: str) -> LogGroup | None: ...

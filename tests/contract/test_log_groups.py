@@ -247,6 +247,33 @@ def test_deleting_a_group_deletes_its_streams_and_events(run: Callable[[Body], N
     run(body)
 
 
+def test_groups_keep_their_key_class_and_tags(run: Callable[[Body], None]) -> None:
+    async def body(store: LogGroupStore) -> None:
+        made = LogGroup(SCOPE, "/a", T0, kms_key_id="arn:k", log_group_class="INFREQUENT_ACCESS")
+        assert await store.create_group(made, {"env": "test", "team": "a"})
+        assert not await store.create_group(group("/a"), {"other": "x"})
+        assert await store.get_group(SCOPE, "/a") == made
+        assert [g.kms_key_id for g in await store.list_groups(SCOPE)] == ["arn:k"]
+        assert await store.group_tags(SCOPE, "/a") == {"env": "test", "team": "a"}
+        assert await store.tag_group(SCOPE, "/a", {"env": "prod", "x": "1"}, limit=3)
+        assert not await store.tag_group(SCOPE, "/a", {"y": "2"}, limit=3)
+        assert await store.group_tags(SCOPE, "/a") == {"env": "prod", "team": "a", "x": "1"}
+        await store.untag_group(SCOPE, "/a", ["team", "missing"])
+        assert await store.group_tags(SCOPE, "/a") == {"env": "prod", "x": "1"}
+        for call in (
+            store.group_tags(SCOPE, "/b"),
+            store.tag_group(SCOPE, "/b", {"k": "v"}, limit=50),
+            store.untag_group(SCOPE, "/b", ["k"]),
+        ):
+            with pytest.raises(ResourceNotFound):
+                await call
+        assert await store.delete_group(SCOPE, "/a")
+        await store.create_group(group("/a"))
+        assert await store.group_tags(SCOPE, "/a") == {}
+
+    run(body)
+
+
 def test_deleting_a_stream_deletes_its_events_only(run: Callable[[Body], None]) -> None:
     async def body(store: LogGroupStore) -> None:
         await store.create_group(group("/a"))

@@ -185,7 +185,7 @@ def _checked_by(
     value = request.string(name, required=required, min_len=min_len, max_len=max_len)
     if value is not None and not fits(value):
         # Request keeps member paths to itself; this is the same lowerCamelCase path.
-        path = request._member_path(name)
+        path = request.member_path(name)
         request.violations.add(
             value, path, f"Member must satisfy regular expression pattern: {pattern}"
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from busway.errors import ResourceNotFound
@@ -27,6 +27,7 @@ class _Group:
     group: LogGroup
     streams: dict[str, LogStream] = field(default_factory=dict)
     events: list[LogEvent] = field(default_factory=list)  # in the order stored
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 class MemoryLogGroupStore:
@@ -53,12 +54,29 @@ class MemoryLogGroupStore:
         stored = sum(stream.stored_bytes for stream in entry.streams.values())
         return replace(entry.group, stored_bytes=stored)
 
-    async def create_group(self, group: LogGroup) -> bool:
+    async def create_group(self, group: LogGroup, tags: Mapping[str, str] | None = None) -> bool:
         key = (group.scope, group.name)
         if key in self._groups:
             return False
-        self._groups[key] = _Group(group)
+        self._groups[key] = _Group(group, tags=dict(tags or {}))
         return True
+
+    async def group_tags(self, scope: Scope, name: str) -> dict[str, str]:
+        return dict(sorted(self._found(scope, name).tags.items()))
+
+    async def tag_group(
+        self, scope: Scope, name: str, tags: Mapping[str, str], *, limit: int
+    ) -> bool:
+        entry = self._found(scope, name)
+        if len(entry.tags | dict(tags)) > limit:
+            return False
+        entry.tags.update(tags)
+        return True
+
+    async def untag_group(self, scope: Scope, name: str, keys: Sequence[str]) -> None:
+        entry = self._found(scope, name)
+        for key in keys:
+            entry.tags.pop(key, None)
 
     async def get_group(self, scope: Scope, name: str) -> LogGroup | None:
         entry = self._groups.get((scope, name))

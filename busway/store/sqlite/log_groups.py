@@ -43,15 +43,56 @@ class SqliteLogGroupStore:
         group_id: int = found[0][0]
         return group_id
 
-    async def create_group(self, group: LogGroup) -> bool:
+    async def create_group(self, group: LogGroup, tags: Mapping[str, str] | None = None) -> bool:
         params = {
             **_key(group.scope, group.name),
             "created_at": group.created_at,
             "retention_days": group.retention_days,
+            "kms_key_id": group.kms_key_id,
+            "log_group_class": group.log_group_class,
         }
-        return await self.database.write(
-            lambda c: c.execute(_Q["insert_group"], params).rowcount == 1
-        )
+
+        def create(connection: sqlite3.Connection) -> bool:
+            if connection.execute(_Q["insert_group"], params).rowcount != 1:
+                return False
+            _upsert_tags(connection, _group_id_in(connection, params), tags or {})
+            return True
+
+        return await self.database.write(create)
+
+    async def group_tags(self, scope: Scope, name: str) -> dict[str, str]:
+        key = _key(scope, name)
+
+        def read(connection: sqlite3.Connection) -> dict[str, str]:
+            params = {"group_id": _group_id_in(connection, key)}
+            return dict(connection.execute(_Q["group_tags"], params).fetchall())
+
+        return await self.database.read(read)
+
+    async def tag_group(
+        self, scope: Scope, name: str, tags: Mapping[str, str], *, limit: int
+    ) -> bool:
+        key = _key(scope, name)
+
+        def tag(connection: sqlite3.Connection) -> bool:
+            group_id = _group_id_in(connection, key)
+            held = dict(connection.execute(_Q["group_tags"], {"group_id": group_id}).fetchall())
+            if len(held | dict(tags)) > limit:
+                return False
+            _upsert_tags(connection, group_id, tags)
+            return True
+
+        return await self.database.write(tag)
+
+    async def untag_group(self, scope: Scope, name: str, keys: Sequence[str]) -> None:
+        key = _key(scope, name)
+
+        def untag(connection: sqlite3.Connection) -> None:
+            group_id = _group_id_in(connection, key)
+            rows = [{"group_id": group_id, "key": tag_key} for tag_key in keys]
+            connection.executemany(_Q["delete_group_tag"], rows)
+
+        await self.database.write(untag)
 
     async def get_group(self, scope: Scope, name: str) -> LogGroup | None:
         found = await self._read(_Q["get_group"], _key(scope, name))
@@ -236,5 +277,18 @@ def _group_id_in(connection: sqlite3.Connection, key: Mapping[str, Any]) -> int:
 
 
 def _group(row: Sequence[Any]) -> LogGroup:
-    account, region, name, created_at, retention_days, stored_bytes = row
-    return LogGroup(Scope(account, region), name, created_at, retention_days, stored_bytes)
+    account, region, name, created_at, retention_days, stored_bytes, kms_key_id, log_class = row
+    return LogGroup(
+        Scope(account, region),
+        name,
+        created_at,
+        retention_days,
+        stored_bytes,
+        kms_key_id,
+        log_class,
+    )
+
+
+def _upsert_tags(connection: sqlite3.Connection, group_id: int, tags: Mapping[str, str]) -> None:
+    rows = [{"group_id": group_id, "key": key, "value": value} for key, value in tags.items()]
+    connection.executemany(_Q["upsert_group_tag"], rows)

@@ -1,8 +1,9 @@
 -- Named queries of SqliteLogGroupStore. Lists of names and search terms arrive as JSON arrays.
 
 -- name: insert_group
-INSERT INTO log_groups (account, region, name, created_at, retention_days)
-VALUES (:account, :region, :name, :created_at, :retention_days)
+INSERT INTO log_groups (account, region, name, created_at, retention_days, kms_key_id,
+                        log_group_class)
+VALUES (:account, :region, :name, :created_at, :retention_days, :kms_key_id, :log_group_class)
 ON CONFLICT (account, region, name) DO NOTHING
 
 -- name: group_id
@@ -10,13 +11,15 @@ SELECT id FROM log_groups WHERE account = :account AND region = :region AND name
 
 -- name: get_group
 SELECT g.account, g.region, g.name, g.created_at, g.retention_days,
-       (SELECT coalesce(sum(s.stored_bytes), 0) FROM log_streams s WHERE s.group_id = g.id)
+       (SELECT coalesce(sum(s.stored_bytes), 0) FROM log_streams s WHERE s.group_id = g.id),
+       g.kms_key_id, g.log_group_class
 FROM log_groups g
 WHERE g.account = :account AND g.region = :region AND g.name = :name
 
 -- name: list_groups
 SELECT g.account, g.region, g.name, g.created_at, g.retention_days,
-       (SELECT coalesce(sum(s.stored_bytes), 0) FROM log_streams s WHERE s.group_id = g.id)
+       (SELECT coalesce(sum(s.stored_bytes), 0) FROM log_streams s WHERE s.group_id = g.id),
+       g.kms_key_id, g.log_group_class
 FROM log_groups g
 WHERE g.account = :account AND g.region = :region
   AND (:prefix IS NULL OR substr(g.name, 1, length(:prefix)) = :prefix)
@@ -25,7 +28,7 @@ ORDER BY g.name
 LIMIT :limit OFFSET :offset
 
 -- name: groups_with_retention
-SELECT account, region, name, created_at, retention_days, 0
+SELECT account, region, name, created_at, retention_days, 0, kms_key_id, log_group_class
 FROM log_groups
 WHERE retention_days IS NOT NULL
 ORDER BY account, region, name
@@ -132,3 +135,13 @@ ORDER BY name
 
 -- name: delete_resource_policy
 DELETE FROM log_resource_policies WHERE account = :account AND region = :region AND name = :name
+
+-- name: group_tags
+SELECT key, value FROM log_group_tags WHERE group_id = :group_id ORDER BY key
+
+-- name: upsert_group_tag
+INSERT INTO log_group_tags (group_id, key, value) VALUES (:group_id, :key, :value)
+ON CONFLICT (group_id, key) DO UPDATE SET value = excluded.value
+
+-- name: delete_group_tag
+DELETE FROM log_group_tags WHERE group_id = :group_id AND key = :key

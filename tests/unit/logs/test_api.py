@@ -445,3 +445,64 @@ def test_resource_policies_are_json_objects_ten_at_most_and_paged(api: LogsApi) 
     rest = api("DescribeResourcePolicies", nextToken=first["nextToken"])
     assert len(rest["resourcePolicies"]) == 6
     assert "nextToken" not in rest
+
+
+def test_create_log_group_keeps_key_class_and_tags(api: LogsApi) -> None:
+    key = "arn:aws:kms:us-east-1:123456789012:key/abc"
+    api(
+        "CreateLogGroup",
+        logGroupName="/a",
+        kmsKeyId=key,
+        logGroupClass="INFREQUENT_ACCESS",
+        tags={"env": "testing"},
+    )
+    (group,) = api("DescribeLogGroups")["logGroups"]
+    assert (group["kmsKeyId"], group["logGroupClass"]) == (key, "INFREQUENT_ACCESS")
+    assert api("ListTagsLogGroup", logGroupName="/a") == {"tags": {"env": "testing"}}
+    with pytest.raises(AwsError) as raised:
+        api("CreateLogGroup", logGroupName="/b", logGroupClass="FOO")
+    assert raised.value.code == "InvalidParameterException"
+    assert "Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]" in (
+        raised.value.message
+    )
+
+
+def test_tags_by_group_name_and_by_arn_are_the_same_tags(api: LogsApi) -> None:
+    # As LocalStack's AWS-validated test_tag_resource_api recorded them.
+    api("CreateLogGroup", logGroupName="/a", tags={"env": "testing1"})
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:/a"
+    assert api("TagResource", resourceArn=arn, tags={"test1": "val1", "test2": "val2"}) == {}
+    both = {"env": "testing1", "test1": "val1", "test2": "val2"}
+    assert api("ListTagsLogGroup", logGroupName="/a") == {"tags": both}
+    assert api("ListTagsForResource", resourceArn=arn) == {"tags": both}
+    assert api("TagLogGroup", logGroupName="/a", tags={"test3": "val3"}) == {}
+    assert api("ListTagsForResource", resourceArn=f"{arn}:*")["tags"]["test3"] == "val3"
+    api("UntagLogGroup", logGroupName="/a", tags=["env", "test3"])
+    assert api("UntagResource", resourceArn=arn, tagKeys=["test1", "never"]) == {}
+    assert api("ListTagsLogGroup", logGroupName="/a") == {"tags": {"test2": "val2"}}
+    api("DeleteLogGroup", logGroupName="/a")
+    api("CreateLogGroup", logGroupName="/a")
+    assert api("ListTagsLogGroup", logGroupName="/a") == {"tags": {}}
+
+
+def test_tags_need_the_group_and_stay_within_fifty(api: LogsApi) -> None:
+    with pytest.raises(AwsError) as raised:
+        api("ListTagsLogGroup", logGroupName="/missing")
+    assert (raised.value.code, raised.value.message) == (
+        "ResourceNotFoundException",
+        "The specified log group does not exist.",
+    )
+    other = "arn:aws:logs:eu-west-1:123456789012:log-group:/a"
+    api("CreateLogGroup", logGroupName="/a", tags={f"k{n}": "v" for n in range(50)})
+    with pytest.raises(AwsError, match="ResourceNotFoundException"):
+        api("ListTagsForResource", resourceArn=other)
+    with pytest.raises(AwsError, match="InvalidParameterException"):
+        api("ListTagsForResource", resourceArn="arn:aws:sqs:us-east-1:123456789012:q")
+    with pytest.raises(AwsError) as raised:
+        api("TagLogGroup", logGroupName="/a", tags={"k50": "v"})
+    assert raised.value.message == "A log group can have at most 50 tags."
+    api("TagLogGroup", logGroupName="/a", tags={"k0": "replaced"})
+    assert len(api("ListTagsLogGroup", logGroupName="/a")["tags"]) == 50
+    with pytest.raises(AwsError) as raised:
+        api("TagLogGroup", logGroupName="/a", tags={"k": "v" * 257})
+    assert "at 'tags.value' failed to satisfy constraint" in raised.value.message
