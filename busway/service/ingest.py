@@ -145,14 +145,15 @@ class IngestService:
         self._telemetry = telemetry
 
     async def put_events(
-        self, scope: Scope, entries: Sequence[EntryInput], *, producer_account: str | None = None
+        self, scope: Scope, entries: Sequence[EntryInput], *, producer: Scope | None = None
     ) -> list[EntryResult]:
         """One result per entry, in order; accepted events are durable when this returns.
 
         Raises ``ValidationError`` for a request that is refused as a whole (too many entries,
-        too many bytes); then nothing is stored. ``producer_account`` is the ``account`` of the
-        events when it is not the caller's: an event forwarded from another account's bus keeps
-        its producer's account on AWS (spec 2.1).
+        too many bytes); then nothing is stored. ``producer`` is the ``account`` and ``region``
+        of the events when they are not the caller's: an event forwarded from another bus keeps
+        its producer's account and region on AWS (spec 2.1; the region as recorded in
+        LocalStack's AWS-validated test_event_bus_to_event_bus_cross_account_region).
         """
         if len(entries) > MAX_ENTRIES:
             raise ValidationError(f"A request may hold at most {MAX_ENTRIES} entries.")
@@ -172,9 +173,7 @@ class IngestService:
             bus_name = bus_name_of(entry.event_bus) if entry.event_bus else DEFAULT_BUS
             # An unknown bus is not an error for AWS either: the event is accepted and dropped.
             if self._routing.has_bus(scope, bus_name):
-                envelope = _envelope(scope, event_id, checked, entry, now_text)
-                if producer_account is not None:
-                    envelope["account"] = producer_account
+                envelope = _envelope(producer or scope, event_id, checked, entry, now_text)
                 accepted.append((bus_name, entry, envelope))
         # Matched one after another, not between the other work of each event: the rule index
         # stays in the processor's caches for the whole request (a match costs twice as much

@@ -1,9 +1,11 @@
 """Event-bus targets: the event is put on another bus, where it is a new ingestion (spec 6.5).
 
 The forwarded event keeps source, detail-type, detail, resources, time, trace header and, as on
-AWS, its producer's ``account`` even on another account's bus (spec 2.1). It gets a new id:
-PutEvents on the destination assigns one, as for any ingestion there (AWS counts and charges it
-as one). Its ``region`` is the destination bus's.
+AWS, its producer's ``account`` and ``region`` even on another account's or region's bus (spec
+2.1; AWS's answers in LocalStack's AWS-validated test_event_bus_to_event_bus_cross_account_region).
+It gets a new id: PutEvents on the destination assigns one, as for any ingestion there (AWS
+counts and charges it as one). AWS keeps the id within a region, but busway's store keys events
+by their id, so a forwarded copy cannot share it.
 
 The target gets the original event: what Input / InputPath / InputTransformer make of it is not
 an event, and the destination's rules match events.
@@ -44,7 +46,7 @@ class EventBusTarget:
         scope, bus_name = destination
         entry, producer = _entry(invocation, bus_name)
         try:
-            [result] = await self._ingest.put_events(scope, [entry], producer_account=producer)
+            [result] = await self._ingest.put_events(scope, [entry], producer=producer)
         except ServiceError as error:  # refused as a whole (too large for the destination)
             return Outcome.failure("ERROR_FROM_TARGET", error.message, retryable=False)
         except Exception as error:  # the store failed: the event may well go through later
@@ -71,13 +73,14 @@ def parse_bus_arn(arn: str) -> tuple[Scope, str] | None:
     return Scope(parts[4], parts[3]), name
 
 
-def _entry(invocation: Invocation, bus_name: str) -> tuple[EntryInput, str]:
-    """The entry that puts the event on the destination bus, and its producer's account."""
+def _entry(invocation: Invocation, bus_name: str) -> tuple[EntryInput, Scope]:
+    """The entry that puts the event on the destination bus, and its producer's account and
+    region."""
     event = invocation.event
     envelope: Any = jsontext.loads(event.body)
     if not isinstance(envelope, dict):
         envelope = {}
-    producer = envelope.get("account")
+    account, region = envelope.get("account"), envelope.get("region")
     entry = EntryInput(
         source=event.source,
         detail_type=event.detail_type,
@@ -87,4 +90,7 @@ def _entry(invocation: Invocation, bus_name: str) -> tuple[EntryInput, str]:
         event_bus=bus_name,
         trace_header=event.trace_header,
     )
-    return entry, producer if isinstance(producer, str) else event.scope.account
+    return entry, Scope(
+        account if isinstance(account, str) else event.scope.account,
+        region if isinstance(region, str) else event.scope.region,
+    )
