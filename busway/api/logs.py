@@ -202,7 +202,7 @@ def _stream_out(context: RequestContext, stream: LogStream) -> dict[str, Any]:
         "logStreamName": stream.name,
         "creationTime": stream.created_at,
         "arn": f"{arn}:log-stream:{stream.name}",
-        "storedBytes": stream.stored_bytes,
+        "storedBytes": 0,  # as AWS: no longer reported for streams (since 2019), always 0
     }
     optional = {
         "firstEventTimestamp": stream.first_event_at,
@@ -495,7 +495,11 @@ def _event_operations(logs: LogService) -> dict[str, Handler]:
         events = _within_response(found[:wanted])
         out: dict[str, Any] = {
             "events": [
-                {**_event_out(event), "logStreamName": event.stream_name, "eventId": str(event.id)}
+                {
+                    **_event_out(event),
+                    "logStreamName": event.stream_name,
+                    "eventId": f"{event.id:056d}",  # the length of AWS's event ids
+                }
                 for event in events
             ],
             "searchedLogStreams": [],

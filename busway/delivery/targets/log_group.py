@@ -5,12 +5,16 @@ time. With one, AWS requires the template ``{"timestamp":<timestamp>,"message":<
 (spec section 6.5): ``message`` is required (a non-string value is written as compact JSON),
 ``timestamp`` may be epoch milliseconds or an ISO 8601 time and defaults to the event's time.
 Anything else cannot succeed on a retry, so it fails without one (to the dead-letter queue).
-Each event gets its own log stream named after the event id, as EventBridge does.
+Each delivery gets a log stream of its own, named by a UUID: AWS wrote one event to two streams
+when two targets of a rule named the same group (LocalStack's AWS-validated
+test_scheduled_rule_logs). The name is derived from the event, rule and target, so a retried
+delivery writes to the same stream.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,7 +25,7 @@ from busway.errors import ResourceNotFound
 from busway.service.logs import LogService, epoch_ms, parse_log_group_arn
 from busway.store.log_groups import NewLogEvent
 
-__all__ = ["LogGroupTarget", "log_entry"]
+__all__ = ["LogGroupTarget", "log_entry", "stream_name"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,15 @@ def _timestamp(value: object, event_time: datetime) -> int | _Invalid:
     return _Invalid("timestamp must be epoch milliseconds or an ISO 8601 time")
 
 
+def stream_name(invocation: Invocation) -> str:
+    """The log stream of one delivery: the same for every attempt of it."""
+    delivery = f"{invocation.event.id}\n{invocation.rule_arn}\n{invocation.target.id}"
+    return str(uuid.uuid5(_STREAMS, delivery))
+
+
+_STREAMS = uuid.UUID("6f1c3a52-7d0e-4b7a-9c55-0b0e6d2f4a11")  # busway's namespace for them
+
+
 class LogGroupTarget:
     def __init__(self, logs: LogService) -> None:
         self._logs = logs
@@ -80,7 +93,7 @@ class LogGroupTarget:
         if isinstance(entry, str):
             return Outcome.failure("INVALID_PARAMETER", entry, retryable=False)
         try:
-            await self._logs.append(scope, group, invocation.event.id, [entry])
+            await self._logs.append(scope, group, stream_name(invocation), [entry])
         except ResourceNotFound:
             message = f"Log group {group} does not exist."
             return Outcome.failure("NO_RESOURCE", message, retryable=False)

@@ -1,14 +1,15 @@
-"""LogGroupTarget: one delivery, one log event, in a stream named after the event."""
+"""LogGroupTarget: one delivery, one log event, in a stream of the delivery's own."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import UTC, datetime
 
 from busway.clock import FakeClock
 from busway.delivery.target import Invocation, Outcome
-from busway.delivery.targets.log_group import LogGroupTarget, log_entry
+from busway.delivery.targets.log_group import LogGroupTarget, log_entry, stream_name
 from busway.model import Event, InputTransformerSpec, Target
 from busway.service.logs import LogService
 from busway.store.log_groups import EventQuery, LogEvent, NewLogEvent
@@ -25,15 +26,19 @@ def arn(group: str) -> str:
     return f"arn:aws:logs:us-east-1:123456789012:log-group:{group}"
 
 
+def invocation_of(target: Target, payload: str, attempt: int = 1) -> Invocation:
+    event = Event("e-1", SCOPE, "default", "shop", "Order", TIME, TIME, ENVELOPE.encode())
+    return Invocation(
+        event, "arn:aws:events:us-east-1:123456789012:rule/r", target, payload, attempt
+    )
+
+
 def deliver(
     group: str, payload: str, *, transformed: bool = False, create: bool = True
 ) -> tuple[Outcome, list[LogEvent]]:
     logs = LogService(MemoryLogGroupStore(), FakeClock())
     target = Target("t", arn(group), input_transformer=TRANSFORMER if transformed else None)
-    event = Event("e-1", SCOPE, "default", "shop", "Order", TIME, TIME, ENVELOPE.encode())
-    invocation = Invocation(
-        event, "arn:aws:events:us-east-1:123456789012:rule/r", target, payload, 1
-    )
+    invocation = invocation_of(target, payload)
 
     async def main() -> tuple[Outcome, list[LogEvent]]:
         if create:
@@ -49,7 +54,30 @@ def deliver(
 def test_the_event_is_the_message_stamped_with_the_event_time() -> None:
     outcome, events = deliver("/app/orders", ENVELOPE)
     assert outcome.delivered
-    assert [(e.stream_name, e.timestamp, e.message) for e in events] == [("e-1", TIME_MS, ENVELOPE)]
+    assert [(e.timestamp, e.message) for e in events] == [(TIME_MS, ENVELOPE)]
+
+
+def test_each_delivery_has_its_own_stream_and_keeps_it_on_retries() -> None:
+    # Two targets of one rule on one group: two streams, as AWS wrote them.
+    logs = LogService(MemoryLogGroupStore(), FakeClock())
+    first, second = Target("1", arn("/g")), Target("2", arn("/g"))
+    invocations = [
+        invocation_of(first, ENVELOPE),
+        invocation_of(second, ENVELOPE),
+        invocation_of(first, ENVELOPE, attempt=2),
+    ]
+
+    async def main() -> list[LogEvent]:
+        await logs.create_group(SCOPE, "/g")
+        for invocation in invocations:
+            assert (await LogGroupTarget(logs).invoke(invocation)).delivered
+        return await logs.read_events(SCOPE, "/g", EventQuery(limit=10))
+
+    streams = [event.stream_name for event in asyncio.run(main())]
+    one, two = stream_name(invocations[0]), stream_name(invocations[1])
+    assert one != two
+    assert sorted(streams) == sorted([one, one, two])
+    assert str(uuid.UUID(one)) == one
 
 
 def test_a_missing_group_is_no_resource() -> None:
