@@ -55,9 +55,13 @@ def create_route(endpoint: str, sink_url: str) -> None:
         InvocationRateLimitPerSecond=1_000_000,
     )
     events.put_rule(Name="all", EventPattern='{"source": ["bench"]}')
-    events.put_targets(
-        Rule="all", Targets=[{"Id": "sink", "Arn": destination["ApiDestinationArn"]}]
-    )
+    # As on AWS, an API destination target needs a role (busway stores it, assumes nothing).
+    target = {
+        "Id": "sink",
+        "Arn": destination["ApiDestinationArn"],
+        "RoleArn": "arn:aws:iam::000000000000:role/bench",
+    }
+    events.put_targets(Rule="all", Targets=[target])
 
 
 def entry(seq: int) -> dict[str, str]:

@@ -48,6 +48,7 @@ class TargetService:
         for target in by_id.values():
             _check_input(target)
             _check_queues(target)
+            _check_role(target, rule.scope)
         existing = {target.id for target in await self._store.list_targets(rule.arn)}
         if len(existing | by_id.keys()) > self._settings.max_targets_per_rule:
             raise LimitExceeded(QUOTA_EXCEEDED)
@@ -128,6 +129,37 @@ def _check_queues(target: Target) -> None:
             f"Parameter DeadLetterConfig.Arn is not valid for target: {target.id}. "
             "Reason: A FIFO queue cannot be a dead-letter queue."
         )
+
+
+def _check_role(target: Target, scope: Scope) -> None:
+    """Targets EventBridge invokes only by assuming a role need one, as AWS refuses them
+    (its text, quoted from real answers for API destinations, Step Functions, CodeBuild,
+    CodePipeline and event buses of other accounts)."""
+    if target.role_arn is None and _needs_role(target.arn, scope):
+        raise ValidationError(f"RoleArn is required for target {target.arn}.")
+
+
+def _needs_role(arn: str, scope: Scope) -> bool:
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return False
+    service, region, account, resource = parts[2], parts[3], parts[4], parts[5]
+    if service in _ROLE_SERVICES:
+        return True
+    if service != "events":
+        return False
+    if resource.startswith("api-destination/"):
+        return True
+    # An event bus of another account or region (within one, a bus's policy suffices).
+    return resource.startswith("event-bus/") and (account, region) != (
+        scope.account,
+        scope.region,
+    )
+
+
+# Services whose targets AWS documents as invoked with the target's role (Kinesis streams, ECS
+# tasks) or refused without one (state machines, CodeBuild, CodePipeline).
+_ROLE_SERVICES = frozenset({"states", "codebuild", "codepipeline", "kinesis", "ecs"})
 
 
 def _is_fifo_queue(arn: str) -> bool:

@@ -22,6 +22,7 @@ def lambda_handler(event, context):
     print(event['detail']['instance-id'])
 """
 WAIT_S = 30
+ROLE = "arn:aws:iam::000000000000:role/events-invoke"  # API destinations need one, as on AWS
 
 
 def _reply(path: str) -> Reply:
@@ -189,7 +190,12 @@ def test_an_api_destination_gets_the_event_with_its_auth_header(
     server: BuswayServer, sink: HttpSink
 ) -> None:
     arn = _api_destination(server.endpoint, "hook", f"{sink.url}/hook/*")
-    target = {"Id": "h", "Arn": arn, "HttpParameters": {"PathParameterValues": ["orders"]}}
+    target = {
+        "Id": "h",
+        "Arn": arn,
+        "RoleArn": ROLE,
+        "HttpParameters": {"PathParameterValues": ["orders"]},
+    }
     _rule(server.endpoint, "to-hook", "hook.app", target)
     event_id = _put(server.endpoint, "hook.app", {"n": 1})
     deadline = time.monotonic() + WAIT_S
@@ -216,6 +222,7 @@ def test_failures_retry_then_dead_letter_with_attributes(
     target = {
         "Id": "h",
         "Arn": arn,
+        "RoleArn": ROLE,
         "RetryPolicy": {"MaximumRetryAttempts": 2},
         "DeadLetterConfig": {"Arn": dlq_arn},
     }

@@ -108,6 +108,7 @@ def test_metrics_after_success_retry_dead_letter_and_failures(
         target: dict[str, Any] = {
             "Id": "t",
             "Arn": api_destination(events, name, f"{sink.url}/{name}"),
+            "RoleArn": "arn:aws:iam::000000000000:role/events-invoke",  # AWS requires one
             "RetryPolicy": {"MaximumRetryAttempts": 1},
         }
         if name == "down":

@@ -65,13 +65,55 @@ def test_unknown_kind_parameters_are_echoed_as_sent(rule: Events) -> None:
         "NetworkConfiguration": {"awsvpcConfiguration": {"Subnets": ["s-1"]}},
     }
     kinesis = {"PartitionKeyPath": "$.id"}
+    role = "arn:aws:iam::123456789012:role/events"
     put(
         rule,
-        {"Id": "ecs", "Arn": "arn:aws:ecs:us-east-1:123456789012:cluster/c", "EcsParameters": ecs},
-        {"Id": "k", "Arn": "arn:aws:kinesis:us-east-1:1:stream/s", "KinesisParameters": kinesis},
+        {
+            "Id": "ecs",
+            "Arn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
+            "RoleArn": role,
+            "EcsParameters": ecs,
+        },
+        {
+            "Id": "k",
+            "Arn": "arn:aws:kinesis:us-east-1:1:stream/s",
+            "RoleArn": role,
+            "KinesisParameters": kinesis,
+        },
     )
     assert [target.get("EcsParameters") for target in listed(rule)] == [ecs, None]
     assert listed(rule)[1]["KinesisParameters"] == kinesis
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:events:us-east-1:123456789012:api-destination/d/0b1c",
+        "arn:aws:states:us-east-1:123456789012:stateMachine:workflow",
+        "arn:aws:codebuild:us-east-1:123456789012:project/p",
+        "arn:aws:codepipeline:us-east-1:123456789012:pipeline",
+        "arn:aws:kinesis:us-east-1:123456789012:stream/s",
+        "arn:aws:events:us-east-1:210987654321:event-bus/default",
+        "arn:aws:events:eu-west-1:123456789012:event-bus/default",
+    ],
+)
+def test_targets_invoked_through_a_role_need_one(rule: Events, arn: str) -> None:
+    assert put_error(rule, {"Id": "t", "Arn": arn}) == (
+        "ValidationException",
+        f"RoleArn is required for target {arn}.",
+    )
+    assert listed(rule) == []
+    put(rule, {"Id": "t", "Arn": arn, "RoleArn": "arn:aws:iam::123456789012:role/events"})
+
+
+def test_targets_of_this_account_and_region_need_no_role(rule: Events) -> None:
+    put(
+        rule,
+        {"Id": "q", "Arn": QUEUE},
+        {"Id": "b", "Arn": "arn:aws:events:us-east-1:123456789012:event-bus/audit"},
+        {"Id": "l", "Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/events/x"},
+    )
+    assert len(listed(rule)) == 3
 
 
 def test_unknown_kind_required_members(rule: Events) -> None:
