@@ -65,9 +65,20 @@ def test_retries_fill_in_the_attempt_number_and_end_in_the_dead_letter_queue() -
         assert payloads == [{"attempt": 1, "arn": ARN}, {"attempt": 2, "arn": ARN}]
         assert all(i.rule_arn == ARN for i in recording.invocations)
         [dead] = queues.sent
-        assert dead.attributes["RULE_ARN"] == ARN
-        assert dead.attributes["TARGET_ARN"] == QUEUE
-        assert dead.attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
+        [execution_id] = {i.event.id for i in recording.invocations}
+        # Scheduler's own dead-letter attributes, as its user guide lists them.
+        assert dead.attributes == {
+            "SCHEDULE_ARN": ARN,
+            "TARGET_ARN": QUEUE,
+            "ERROR_CODE": "THROTTLING",
+            "ERROR_MESSAGE": "slow down",
+            "RETRY_ATTEMPTS": "1",
+            "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
+            "EXECUTION_ID": execution_id,
+            "SCHEDULED_TIME": "2024-05-01T12:01:00Z",
+            "IS_PAYLOAD_TRUNCATED": "false",
+        }
+        assert json.loads(dead.body) == {"attempt": 2, "arn": ARN}
 
     run(body)
 
