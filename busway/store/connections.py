@@ -26,6 +26,7 @@ __all__ = [
     "HttpParameterSet",
     "OAuthClientCredentials",
     "Parameter",
+    "deauthorizable",
 ]
 
 
@@ -154,6 +155,12 @@ class ConnectionStore(Protocol):
         state, so a token obtained while the connection was being changed is not recorded."""
         ...
 
+    async def mark_deauthorized(self, arn: str, modified_at: datetime) -> bool:
+        """An AUTHORIZED or AUTHORIZING connection last changed at ``modified_at`` (the
+        credentials an endpoint refused) becomes DEAUTHORIZED; False (and no change) when it
+        changed since, so new credentials are not thrown out for the old ones' refusal."""
+        ...
+
     async def delete_connection(self, arn: str) -> None: ...
 
     async def create_api_destination(self, destination: ApiDestination) -> bool:
@@ -179,3 +186,10 @@ class ConnectionStore(Protocol):
         ...
 
     async def delete_api_destination(self, arn: str) -> None: ...
+
+
+def deauthorizable(connection: Connection, modified_at: datetime) -> bool:
+    """Whether a refusal of the credentials of ``modified_at`` deauthorizes the connection (see
+    ``ConnectionStore.mark_deauthorized``)."""
+    usable = connection.state in (ConnectionState.AUTHORIZED, ConnectionState.AUTHORIZING)
+    return usable and connection.modified_at == modified_at

@@ -187,6 +187,33 @@ def test_connections_update_authorize_and_delete(run: Callable[[Body], None]) ->
     run(body)
 
 
+def test_refused_credentials_deauthorize_only_the_connection_that_held_them(
+    run: Callable[[Body], None],
+) -> None:
+    authorized = connection("a")
+    authorizing = connection("o", state=ConnectionState.AUTHORIZING, authorized_at=None)
+    changed = connection("c", modified_at=T0 + timedelta(seconds=5))
+
+    async def body(store: ConnectionStore) -> None:
+        for made in (authorized, authorizing, changed):
+            await store.create_connection(made)
+        assert await store.mark_deauthorized(authorized.arn, T0)
+        assert await store.mark_deauthorized(authorizing.arn, T0)
+        assert not await store.mark_deauthorized(changed.arn, T0)  # changed since T0
+        assert not await store.mark_deauthorized(authorized.arn, T0)  # deauthorized already
+        assert not await store.mark_deauthorized("arn:missing", T0)
+        states = {c.name: c.state for c in await store.list_connections(SCOPE)}
+        assert states == {
+            "a": ConnectionState.DEAUTHORIZED,
+            "c": ConnectionState.AUTHORIZED,
+            "o": ConnectionState.DEAUTHORIZED,
+        }
+        stored = await store.get_connection_by_arn(authorized.arn)
+        assert stored == replace(authorized, state=ConnectionState.DEAUTHORIZED)
+
+    run(body)
+
+
 def test_api_destinations_round_trip_list_update_and_delete(run: Callable[[Body], None]) -> None:
     first, second = connection("first"), connection("second")
 

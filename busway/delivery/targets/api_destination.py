@@ -8,6 +8,12 @@ passed on); other statuses, redirects included (they are never followed), are no
 tokens are fetched with the connection's client credentials, cached until they expire, and
 fetched anew once when the endpoint answers 401 or 407. Secrets never reach the log.
 
+As AWS documents (the user guide's "Connection deauthorization"), a connection is
+deauthorized when its credentials are refused: a 401 or 407 from the endpoint for a Basic or
+API key connection, an OAuth endpoint that gives no token for an OAuth one. Its destinations
+are then INACTIVE and their deliveries fail until UpdateConnection gives new credentials (a
+refusal of credentials that were changed meanwhile deauthorizes nothing).
+
 Staleness: the API destination and its connection are read from the store at most once per
 ``resource_ttl`` (1 second by default) per destination, not on every invocation. A change to
 either (endpoint, method, rate limit, credentials, a deauthorized or deleted connection) may
@@ -19,6 +25,7 @@ missing, or the connection cannot be used) is remembered for a tenth of that at 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -54,6 +61,8 @@ from busway.store.connections import (
 )
 
 __all__ = ["ApiDestinationTarget", "retry_after_seconds"]
+
+log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT_SECONDS: Final = 5.0  # AWS's client timeout for API destinations
 RESOURCE_TTL_SECONDS: Final = 1.0  # how stale a destination or connection may be (see above)
@@ -156,8 +165,25 @@ class ApiDestinationTarget:
                 retry_after_seconds=self._limiter.retry_after(arn),
             )
         if connection.oauth is None:
-            return (await self._exchange(request))[0]
+            outcome, status = await self._exchange(request)
+            if status in _REFUSED:
+                await self._deauthorize(connection)
+            return outcome
         return await self._send_with_token(request, connection, connection.oauth)
+
+    async def _deauthorize(self, connection: Connection) -> None:
+        """The endpoint refused the connection's credentials: the connection is DEAUTHORIZED
+        (unless it changed meanwhile) and its destinations looked up again at their next use."""
+        for arn, cached in list(self._resources.items()):  # rare: a scan is fine
+            if not isinstance(cached.found, Outcome) and cached.found[1].arn == connection.arn:
+                del self._resources[arn]
+        try:
+            if await self._store.mark_deauthorized(connection.arn, connection.modified_at):
+                log.warning(
+                    "connection %s deauthorized: its credentials were refused", connection.arn
+                )
+        except Exception:  # the delivery's outcome stands; the state is set at the next refusal
+            log.exception("deauthorizing connection %s failed", connection.arn)
 
     # --- destinations and connections, cached briefly --------------------------------------------
     async def _lookup(self, arn: str) -> _Cached:
@@ -200,7 +226,7 @@ class ApiDestinationTarget:
                 return token
             request.set_header("Authorization", f"Bearer {token}")
             outcome, status = await self._exchange(request)
-            if status not in (401, 407):
+            if status not in _REFUSED:
                 return outcome
         return outcome  # refused even with a token fetched just now
 
@@ -292,6 +318,7 @@ class ApiDestinationTarget:
         now = self._clock.now()
         token = _parse_token(status, response.body, now, connection.modified_at)
         if token is None:
+            await self._deauthorize(connection)
             message = f"The OAuth endpoint answered {status} without a token."
             return _no_retry("NO_PERMISSIONS", message)
         if connection.state is ConnectionState.AUTHORIZING:
@@ -300,6 +327,7 @@ class ApiDestinationTarget:
 
 
 _DELIVERED: Final = Outcome.success()
+_REFUSED: Final = frozenset({401, 407})  # what deauthorizes a Basic or API key connection
 
 
 def _request(

@@ -11,7 +11,12 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from busway.model import Scope
-from busway.store.connections import ApiDestination, Connection, ConnectionState
+from busway.store.connections import (
+    ApiDestination,
+    Connection,
+    ConnectionState,
+    deauthorizable,
+)
 
 __all__ = ["MemoryConnectionStore"]
 
@@ -59,6 +64,13 @@ class MemoryConnectionStore:
             return False
         authorized = replace(connection, state=ConnectionState.AUTHORIZED, authorized_at=at)
         self._connections[arn] = authorized
+        return True
+
+    async def mark_deauthorized(self, arn: str, modified_at: datetime) -> bool:
+        connection = self._connections.get(arn)
+        if connection is None or not deauthorizable(connection, modified_at):
+            return False
+        self._connections[arn] = replace(connection, state=ConnectionState.DEAUTHORIZED)
         return True
 
     async def delete_connection(self, arn: str) -> None:

@@ -14,7 +14,12 @@ from typing import Any
 import msgspec
 
 from busway.model import Scope
-from busway.store.connections import ApiDestination, Connection, ConnectionState
+from busway.store.connections import (
+    ApiDestination,
+    Connection,
+    ConnectionState,
+    deauthorizable,
+)
 from busway.store.sql import read_queries
 from busway.store.sqlite.database import SqliteDatabase
 
@@ -84,6 +89,20 @@ class SqliteConnectionStore:
                 return False
             authorized = replace(current, state=ConnectionState.AUTHORIZED, authorized_at=at)
             connection.execute(_Q["update_connection"], _connection_params(authorized))
+            return True
+
+        return await self._database.write(mark)
+
+    async def mark_deauthorized(self, arn: str, modified_at: datetime) -> bool:
+        def mark(connection: sqlite3.Connection) -> bool:
+            row = connection.execute(_Q["get_connection_by_arn"], {"arn": arn}).fetchone()
+            if row is None:
+                return False
+            current = _CONNECTION.decode(row[0])
+            if not deauthorizable(current, modified_at):
+                return False
+            refused = replace(current, state=ConnectionState.DEAUTHORIZED)
+            connection.execute(_Q["update_connection"], _connection_params(refused))
             return True
 
         return await self._database.write(mark)

@@ -161,13 +161,62 @@ def test_an_expiring_token_is_fetched_anew(endpoint: Endpoint) -> None:
     assert bearers == ["Bearer tok-1", "Bearer tok-1", "Bearer tok-2"]
 
 
-def test_a_rejected_token_request_is_not_retried(endpoint: Endpoint) -> None:
+def test_a_rejected_token_request_is_not_retried_and_deauthorizes(endpoint: Endpoint) -> None:
     conn = oauth_connection(endpoint)
     dest = destination(f"{endpoint.base}/hook", conn.arn)
     endpoint.script("/token", Reply(400, b'{"error":"invalid_client"}'))
-    (outcome,), _ = deliver([conn, dest], [invocation(dest.arn)])
+    (outcome, again), store = deliver([conn, dest], [invocation(dest.arn)] * 2)
     assert (outcome.retryable, outcome.error_code) == (False, "NO_PERMISSIONS")
+    assert (again.retryable, again.error_code) == (False, "NO_PERMISSIONS")
+    assert len(endpoint.to("/token")) == 1  # the second found the connection deauthorized
     assert endpoint.to("/hook") == []
+    stored = asyncio.run(store.get_connection_by_arn(conn.arn))
+    assert stored is not None
+    assert stored.state is ConnectionState.DEAUTHORIZED
+
+
+@pytest.mark.parametrize("status", [401, 407])
+@pytest.mark.parametrize("auth", ["basic", "api_key"])
+def test_refused_basic_or_api_key_credentials_deauthorize_the_connection(
+    endpoint: Endpoint, status: int, auth: str
+) -> None:
+    # As AWS documents: 401 or 407 for a Basic or API key connection deauthorizes it.
+    conn = connection()
+    if auth == "api_key":
+        conn = connection(
+            authorization_type=AuthorizationType.API_KEY, basic=None, api_key=ApiKeyAuth("k", "v")
+        )
+    dest = destination(f"{endpoint.base}/hook", conn.arn)
+    endpoint.script("/hook", Reply(status))
+    (refused, after), store = deliver([conn, dest], [invocation(dest.arn)] * 2)
+    assert (refused.retryable, refused.error_code) == (False, "ERROR_FROM_TARGET")
+    assert (after.retryable, after.error_code) == (False, "NO_PERMISSIONS")
+    assert len(endpoint.to("/hook")) == 1
+    stored = asyncio.run(store.get_connection_by_arn(conn.arn))
+    assert stored is not None
+    assert stored.state is ConnectionState.DEAUTHORIZED
+
+
+def test_a_refusal_of_credentials_changed_meanwhile_deauthorizes_nothing(
+    endpoint: Endpoint,
+) -> None:
+    conn = connection()
+    dest = destination(f"{endpoint.base}/hook", conn.arn)
+    endpoint.script("/hook", Reply(401))
+    changed = replace(conn, modified_at=T0 + timedelta(seconds=1))
+
+    async def main() -> Connection | None:
+        store = await prepared_store([conn, dest])
+        target = ApiDestinationTarget(store, clock=FakeClock(T0))
+        try:
+            await target.invoke(invocation(dest.arn))  # reads the connection, then is refused
+            await store.update_connection(changed)
+            assert not await store.mark_deauthorized(conn.arn, conn.modified_at)
+            return await store.get_connection_by_arn(conn.arn)
+        finally:
+            await target.close()
+
+    assert asyncio.run(main()) == changed
 
 
 @pytest.mark.parametrize(
