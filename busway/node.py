@@ -52,6 +52,7 @@ from busway.service.routing import RoutingTable
 from busway.service.rule_schedules import RuleScheduleService
 from busway.service.schedules import ScheduleService
 from busway.service.schedules_firing import ScheduleFiring
+from busway.store.connections import Connection
 from busway.store.sqlite import SqliteStore
 from busway.store.sqlite.connections import SqliteConnectionStore
 from busway.store.sqlite.log_groups import SqliteLogGroupStore
@@ -63,6 +64,7 @@ __all__ = ["Node", "run", "sweeping"]
 log = logging.getLogger(__name__)
 
 _RETENTION_SWEEP_SECONDS = 60.0
+_MOST_AUTHORIZING = 64  # OAuth token fetches in the background at once (see _authorize_soon)
 _GIL_SWITCH_SECONDS = 0.005  # see run()
 
 
@@ -103,13 +105,14 @@ class Node:
             max_schedules=settings.max_schedules,
             max_groups=settings.max_schedule_groups,
         )
+        self.api_destinations = ApiDestinationTarget(
+            connection_store, allow_http=settings.allow_http_endpoints, clock=self.clock
+        )
         self.targets: dict[TargetKind, DeliveryTarget] = {
             TargetKind.QUEUE: QueueTarget(self.queues),
             TargetKind.LAMBDA: LambdaTarget(self.functions, self.logs, self.clock),
             TargetKind.LOG_GROUP: LogGroupTarget(self.logs),
-            TargetKind.API_DESTINATION: ApiDestinationTarget(
-                connection_store, allow_http=settings.allow_http_endpoints, clock=self.clock
-            ),
+            TargetKind.API_DESTINATION: self.api_destinations,
         }
         self.dispatcher = Dispatcher(
             self.store,
@@ -128,6 +131,7 @@ class Node:
             settings,
             dispatch=self.dispatcher,
             telemetry=self.telemetry or NO_TELEMETRY,
+            authorize_connection=self._authorize_soon,
         )
         # Forwarding to another bus is a new ingestion there; it must pass on the reserved
         # ``aws.*`` sources of AWS-made events (scheduled events) that users cannot put.
@@ -150,6 +154,7 @@ class Node:
             telemetry=self.telemetry or NO_TELEMETRY,
         )
         self._background: list[asyncio.Task[None]] = []
+        self._authorizing: set[asyncio.Task[None]] = set()
         self.activity = ActivityService(self.store, self.services.buses)
         self.retention = (
             EventRetention(self.store, self.clock, timedelta(hours=settings.event_retention_hours))
@@ -245,9 +250,10 @@ class Node:
         log.info("busway ready on http://%s:%s", self.settings.host, self.settings.port)
 
     async def stop(self) -> None:
-        for task in self._background:
+        tasks = [*self._background, *self._authorizing]
+        for task in tasks:
             task.cancel()
-        for task in self._background:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._background.clear()
@@ -256,6 +262,17 @@ class Node:
         for target in self.targets.values():
             await target.close()
         await self.store.close()
+
+    def _authorize_soon(self, connection: Connection) -> None:
+        """Fetch a new OAuth connection's token in the background, a bounded number at once
+        (beyond that, its first delivery fetches it)."""
+        if len(self._authorizing) >= _MOST_AUTHORIZING:
+            return
+        task = asyncio.get_running_loop().create_task(
+            self.api_destinations.authorize(connection), name="busway-authorize"
+        )
+        self._authorizing.add(task)
+        task.add_done_callback(self._authorizing.discard)
 
     def _forget_gone(self, telemetry: PrometheusTelemetry) -> None:
         telemetry.forget_except(self.routing.bus_names(), self.routing.targeted_rule_arns())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from busway.clock import Clock
@@ -16,7 +17,7 @@ from busway.service.routing import RoutingTable
 from busway.service.rules import RuleService
 from busway.service.tags import TagService
 from busway.service.targets import TargetService
-from busway.store.connections import ConnectionStore
+from busway.store.connections import Connection, ConnectionStore
 from busway.store.protocol import Store
 
 __all__ = ["Services"]
@@ -44,8 +45,10 @@ class Services:
         *,
         dispatch: DeliveryHandoff | None = None,
         telemetry: IngestTelemetry = NO_TELEMETRY,
+        authorize_connection: Callable[[Connection], None] | None = None,
     ) -> Services:
-        """``dispatch`` (the node's dispatcher) takes the deliveries PutEvents commits."""
+        """``dispatch`` (the node's dispatcher) takes the deliveries PutEvents commits;
+        ``authorize_connection`` fetches an OAuth connection's token (see ConnectionService)."""
         return cls(
             buses=BusService(store, routing, clock),
             rules=RuleService(store, routing, clock, settings),
@@ -55,6 +58,8 @@ class Services:
             ingest=IngestService(
                 store, routing, clock, settings, dispatch=dispatch, telemetry=telemetry
             ),
-            connections=ConnectionService(connection_store, clock, settings),
+            connections=ConnectionService(
+                connection_store, clock, settings, authorize=authorize_connection
+            ),
             api_destinations=ApiDestinationService(connection_store, clock, settings),
         )

@@ -99,11 +99,17 @@ class ConnectionService:
         clock: Clock,
         settings: Settings,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        *,
+        authorize: Callable[[Connection], None] | None = None,
     ) -> None:
+        """``authorize`` is told of a connection left AUTHORIZING (OAuth credentials, new or
+        changed), to fetch its token now, as AWS authorizes at CreateConnection and
+        UpdateConnection rather than at the first event."""
         self._store = store
         self._clock = clock
         self._settings = settings
         self._new_id = new_id
+        self._authorize = authorize
 
     async def create(
         self,
@@ -143,7 +149,12 @@ class ConnectionService:
         connection = _authorize(connection, now)
         if not await self._store.create_connection(connection):
             raise ResourceAlreadyExists(f"Connection {name} already exists.")
+        self._authorize_soon(connection)
         return connection
+
+    def _authorize_soon(self, connection: Connection) -> None:
+        if self._authorize is not None and connection.state is ConnectionState.AUTHORIZING:
+            self._authorize(connection)
 
     async def get(self, scope: Scope, name: str) -> Connection:
         connection = await self._store.get_connection(scope, name)
@@ -201,7 +212,8 @@ class ConnectionService:
                 else auth.connectivity_resource_arn
             ),
         )
-        if auth.touches_credentials or kind is not current.authorization_type:
+        new_credentials = auth.touches_credentials or kind is not current.authorization_type
+        if new_credentials:
             keep = current if kind is current.authorization_type else None
             credentials = self._credentials(kind, auth, keep)
             updated = replace(
@@ -213,6 +225,8 @@ class ConnectionService:
             )
             updated = _authorize(updated, now)
         await self._store.update_connection(updated)
+        if new_credentials:
+            self._authorize_soon(updated)
         return updated
 
     async def deauthorize(self, scope: Scope, name: str) -> Connection:

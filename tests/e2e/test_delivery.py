@@ -26,6 +26,8 @@ ROLE = "arn:aws:iam::000000000000:role/events-invoke"  # API destinations need o
 
 
 def _reply(path: str) -> Reply:
+    if path.startswith("/token"):
+        return Reply(200, b'{"access_token": "tok", "expires_in": 3600}')
     if path.startswith("/fail"):
         return Reply(500, b'{"message": "boom"}')
     if path.startswith("/bad"):
@@ -184,6 +186,39 @@ def _api_destination(endpoint: str, name: str, url: str) -> str:
     )
     arn: str = destination["ApiDestinationArn"]
     return arn
+
+
+def test_an_oauth_connection_is_authorized_without_waiting_for_an_event(
+    server: BuswayServer, sink: HttpSink
+) -> None:
+    events = events_client(server.endpoint)
+    oauth = {
+        "ClientParameters": {"ClientID": "client", "ClientSecret": "s3cret"},
+        "AuthorizationEndpoint": f"{sink.url}/token",
+        "HttpMethod": "POST",
+    }
+    created = events.create_connection(
+        Name="oauth-now",
+        AuthorizationType="OAUTH_CLIENT_CREDENTIALS",
+        AuthParameters={"OAuthParameters": oauth},
+    )
+    assert created["ConnectionState"] == "AUTHORIZING"  # as AWS answers CreateConnection
+    destination = events.create_api_destination(
+        Name="oauth-now",
+        ConnectionArn=created["ConnectionArn"],
+        InvocationEndpoint=f"{sink.url}/oauth-hook",
+        HttpMethod="POST",
+    )
+    deadline = time.monotonic() + WAIT_S
+    state = ""
+    while time.monotonic() < deadline and state != "AUTHORIZED":
+        state = events.describe_connection(Name="oauth-now")["ConnectionState"]
+        time.sleep(0.05)
+    assert state == "AUTHORIZED"
+    described = events.describe_api_destination(Name="oauth-now")
+    assert described["ApiDestinationState"] == "ACTIVE"
+    assert described["ApiDestinationArn"] == destination["ApiDestinationArn"]
+    assert [r.path for r in sink.received if r.path == "/oauth-hook"] == []  # no event yet
 
 
 def test_an_api_destination_gets_the_event_with_its_auth_header(

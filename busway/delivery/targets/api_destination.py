@@ -185,6 +185,17 @@ class ApiDestinationTarget:
         except Exception:  # the delivery's outcome stands; the state is set at the next refusal
             log.exception("deauthorizing connection %s failed", connection.arn)
 
+    async def authorize(self, connection: Connection) -> None:
+        """Fetch an OAuth connection's token now: it is AUTHORIZED once it has one, and
+        DEAUTHORIZED when the OAuth endpoint gives none; a failure worth retrying leaves it
+        AUTHORIZING for its first delivery to try again. The token serves that delivery."""
+        if connection.oauth is None:
+            return
+        try:
+            await self._token(connection, connection.oauth, fresh=True)
+        except Exception:  # the first delivery fetches it again
+            log.exception("authorizing connection %s failed", connection.arn)
+
     # --- destinations and connections, cached briefly --------------------------------------------
     async def _lookup(self, arn: str) -> _Cached:
         found, failed = await self._read(arn)

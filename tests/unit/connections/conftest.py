@@ -31,6 +31,8 @@ class Api:
     settings: Settings = field(default_factory=Settings)
     store: MemoryConnectionStore = field(default_factory=MemoryConnectionStore)
     clock: FakeClock = field(default_factory=FakeClock)
+    # The connections handed to the node's authorizer (an OAuth token fetch), in order.
+    authorizing: list[Connection] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         counter = itertools.count(1)
@@ -40,7 +42,7 @@ class Api:
 
         args = (self.store, self.clock, self.settings, new_id)
         operations = {
-            **connection_operations(ConnectionService(*args)),
+            **connection_operations(ConnectionService(*args, authorize=self.authorizing.append)),
             **api_destination_operations(ApiDestinationService(*args)),
         }
         service = JsonService("AWSEvents", "application/x-amz-json-1.1", operations)

@@ -298,3 +298,18 @@ def test_delete_answers_deleting_and_the_connection_is_gone(api: Api) -> None:
     assert answer["ConnectionState"] == "DELETING"
     assert answer["ConnectionArn"] == created["ConnectionArn"]
     assert api.error("DescribeConnection", {"Name": "c"})[0] == "ResourceNotFoundException"
+
+
+def test_oauth_credentials_are_handed_over_to_be_authorized_at_once(api: Api) -> None:
+    # AWS authorizes at CreateConnection and UpdateConnection, not at the first event.
+    made = api.connection("o", AuthorizationType="OAUTH_CLIENT_CREDENTIALS", AuthParameters=OAUTH)
+    api.connection("b")  # Basic: authorized as created, nothing to fetch
+    assert [c.arn for c in api.authorizing] == [made["ConnectionArn"]]
+    assert api.authorizing[0].state.value == "AUTHORIZING"
+    api.ok("UpdateConnection", {"Name": "o", "Description": "no new credentials"})
+    assert len(api.authorizing) == 1
+    secret = {"OAuthParameters": {"ClientParameters": {"ClientSecret": "new"}}}
+    api.ok("UpdateConnection", {"Name": "o", "AuthParameters": secret})
+    assert len(api.authorizing) == 2
+    assert api.authorizing[1].oauth is not None
+    assert api.authorizing[1].oauth.client_secret == "new"  # noqa: S105 - a test value

@@ -315,3 +315,47 @@ def test_missing_path_values_are_not_retried(endpoint: Endpoint) -> None:
     (outcome,), _ = deliver([conn, dest], [invocation(dest.arn, http=http)])
     assert (outcome.retryable, outcome.error_code) == (False, "INVALID_PARAMETER")
     assert endpoint.seen == []
+
+
+def test_authorize_fetches_the_token_at_once_and_the_first_delivery_uses_it(
+    endpoint: Endpoint,
+) -> None:
+    conn = oauth_connection(endpoint)
+    dest = destination(f"{endpoint.base}/hook", conn.arn)
+
+    async def main() -> tuple[Connection | None, Outcome]:
+        store = await prepared_store([conn, dest])
+        target = ApiDestinationTarget(store, clock=FakeClock(T0))
+        try:
+            await target.authorize(conn)
+            authorized = await store.get_connection_by_arn(conn.arn)
+            return authorized, await target.invoke(invocation(dest.arn))
+        finally:
+            await target.close()
+
+    authorized, outcome = asyncio.run(main())
+    assert authorized is not None
+    assert (authorized.state, authorized.authorized_at) == (ConnectionState.AUTHORIZED, T0)
+    assert outcome.delivered
+    assert endpoint.tokens_issued == 1
+    assert [seen.headers["authorization"] for seen in endpoint.to("/hook")] == ["Bearer tok-1"]
+
+
+def test_authorize_with_refused_client_credentials_deauthorizes(endpoint: Endpoint) -> None:
+    conn = oauth_connection(endpoint)
+    endpoint.script("/token", Reply(401, b'{"error":"invalid_client"}'))
+
+    async def main() -> Connection | None:
+        store = await prepared_store([conn])
+        target = ApiDestinationTarget(store, clock=FakeClock(T0))
+        try:
+            await target.authorize(conn)
+            await target.authorize(connection())  # not OAuth: nothing to fetch
+            return await store.get_connection_by_arn(conn.arn)
+        finally:
+            await target.close()
+
+    refused = asyncio.run(main())
+    assert refused is not None
+    assert refused.state is ConnectionState.DEAUTHORIZED
+    assert len(endpoint.to("/token")) == 1
