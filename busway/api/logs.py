@@ -160,6 +160,19 @@ def _token(direction: str, cursor: Cursor) -> str:
     return f"{direction}/{cursor.timestamp}/{cursor.id}"
 
 
+def _at_an_end(token: str | None) -> tuple[str, str]:
+    """The tokens of a page with no events. The token read with comes back (AWS: "the same
+    token you passed in"); the other one turns round at the same place, so what was read can
+    be read again the other way."""
+    if token is None:
+        return "f/-1/0", "b/-1/0"
+    if token.startswith("f/"):
+        after = _cursor(token, "f")
+        return token, _token("b", Cursor(after.timestamp, after.id + 1))
+    before = _cursor(token, "b")
+    return _token("f", Cursor(before.timestamp, before.id - 1)), token
+
+
 def _within_response(events: Sequence[LogEvent]) -> list[LogEvent]:
     """The leading events whose messages fit one response."""
     kept: list[LogEvent] = []
@@ -456,9 +469,7 @@ def _event_operations(logs: LogService) -> dict[str, Handler]:
         if backwards:
             events.reverse()
         if not events:
-            forward = backward = token or "f/-1/0"
-            if not token:
-                backward = "b/-1/0"
+            forward, backward = _at_an_end(token)
         else:
             forward = _token("f", events[-1].cursor)
             backward = _token("b", events[0].cursor)

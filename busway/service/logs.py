@@ -77,12 +77,13 @@ def filter_terms(pattern: str | None) -> tuple[str, ...]:
     """The terms of a filter pattern, each of which a message must contain (case-sensitive).
 
     busway understands the plain forms: space-separated words and "quoted phrases". The JSON,
-    space-delimited, ``?`` (or) and ``-`` (not) forms are refused rather than misread.
+    space-delimited, ``%regex%``, ``?`` (or) and ``-`` (not) forms are refused rather than
+    misread.
     """
     text = (pattern or "").strip()
     if not text:
         return ()
-    if text[0] in "{[":
+    if text[0] in "{[%":
         raise InvalidParameter("busway supports only word and quoted-phrase filter patterns.")
     try:
         terms = shlex.split(text, posix=True)

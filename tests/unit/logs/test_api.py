@@ -238,6 +238,21 @@ def test_get_log_events_from_the_head_and_onwards(api: LogsApi) -> None:
     )
     assert end["events"] == []
     assert end["nextForwardToken"] == forward["nextForwardToken"]  # the end: the same token
+    # ...and the other token turns back from there: the newest events, read backwards.
+    assert end["nextBackwardToken"].startswith("b/")
+    back = api(
+        "GetLogEvents", logGroupName="/a", logStreamName="s", nextToken=end["nextBackwardToken"]
+    )
+    assert [e["message"] for e in back["events"]] == ["m1", "m2", "m3", "m4", "m5"]
+    start = api(
+        "GetLogEvents", logGroupName="/a", logStreamName="s", nextToken=back["nextBackwardToken"]
+    )
+    assert start["events"] == []
+    assert start["nextBackwardToken"] == back["nextBackwardToken"]
+    again = api(
+        "GetLogEvents", logGroupName="/a", logStreamName="s", nextToken=start["nextForwardToken"]
+    )
+    assert [e["message"] for e in again["events"]] == ["m1", "m2", "m3", "m4", "m5"]
 
 
 def test_get_log_events_reads_the_newest_by_default_and_pages_back(api: LogsApi) -> None:
@@ -310,7 +325,7 @@ def test_filter_log_events_by_group_arn(api: LogsApi) -> None:
 
 def test_unsupported_filter_patterns_are_refused(api: LogsApi) -> None:
     api("CreateLogGroup", logGroupName="/a")
-    for pattern in ['{ $.level = "ERROR" }', "?ERROR ?WARN", "-DEBUG"]:
+    for pattern in ['{ $.level = "ERROR" }', "?ERROR ?WARN", "-DEBUG", "%hel+o%", "[ip, user]"]:
         with pytest.raises(AwsError, match="InvalidParameterException"):
             api("FilterLogEvents", logGroupName="/a", filterPattern=pattern)
 
