@@ -145,6 +145,12 @@ def apply_attributes(
                 f"You can specify the {name} only when FifoQueue is set to true."
             )
         changes[attribute.field] = attribute.parse(name, text)
+    if changes.get("kms_master_key_id") and changes.get("sqs_managed_sse"):
+        # AWS's answer in LocalStack's AWS-validated test_sse_kms_and_sqs_are_mutually_exclusive.
+        raise InvalidAttributeName(
+            "You can use one type of server-side encryption (SSE) at one time. "
+            "You can either enable KMS SSE or SQS SSE."
+        )
     return dataclasses.replace(settings, **changes)
 
 

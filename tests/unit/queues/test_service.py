@@ -87,6 +87,33 @@ def test_a_standard_queue_has_no_fifo_queue_attribute() -> None:
     run(body)
 
 
+def test_kms_and_sqs_managed_encryption_are_not_set_together() -> None:
+    # AWS's answer in LocalStack's AWS-validated test_sse_kms_and_sqs_are_mutually_exclusive.
+    queues, _ = make()
+    both = {"KmsMasterKeyId": "testKeyId", "SqsManagedSseEnabled": "true"}
+    text = (
+        "You can use one type of server-side encryption (SSE) at one time. "
+        "You can either enable KMS SSE or SQS SSE."
+    )
+
+    async def body() -> None:
+        with pytest.raises(InvalidAttributeName) as refused:
+            await queues.create_queue(SCOPE, "both", both)
+        assert refused.value.message == text
+        await queues.create_queue(SCOPE, "q")
+        with pytest.raises(InvalidAttributeName):
+            await queues.set_attributes(SCOPE, "q", both)
+        kms = {"KmsMasterKeyId": "testKeyId", "SqsManagedSseEnabled": "false"}
+        await queues.set_attributes(SCOPE, "q", kms)
+        attributes = await queues.attributes(SCOPE, "q", ["All"])
+        assert (attributes["KmsMasterKeyId"], attributes["SqsManagedSseEnabled"]) == (
+            "testKeyId",
+            "false",
+        )
+
+    run(body)
+
+
 @pytest.mark.parametrize(
     ("value", "taken"),
     [
