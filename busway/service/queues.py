@@ -39,6 +39,7 @@ from busway.service.queue_messages import (
     check_send,
 )
 from busway.service.queue_names import check_queue_name, queue_arn, split_queue_arn
+from busway.service.queue_policies import with_permission, without_permission
 from busway.service.queue_receipts import parse_receipt_handle, receipt_handle
 from busway.service.queue_sends import SendCoalescer
 from busway.service.queue_waiters import QueueWaiters
@@ -190,6 +191,26 @@ class QueueService:
         if settings.fifo and settings.delay_seconds != queue.settings.delay_seconds:
             await self._store.redelay(scope, name, timedelta(seconds=settings.delay_seconds))
             self._waiters.wake((scope, name))
+
+    async def add_permission(
+        self,
+        scope: Scope,
+        name: str,
+        label: str,
+        accounts: Sequence[str],
+        actions: Sequence[str],
+    ) -> None:
+        queue = await self.get_queue(scope, name)
+        policy = with_permission(queue.settings.policy, queue.arn, label, accounts, actions)
+        await self._set_policy(queue, policy)
+
+    async def remove_permission(self, scope: Scope, name: str, label: str) -> None:
+        queue = await self.get_queue(scope, name)
+        await self._set_policy(queue, without_permission(queue.settings.policy, label))
+
+    async def _set_policy(self, queue: Queue, policy: str | None) -> None:
+        settings = replace(queue.settings, policy=policy)
+        await self._update_queue(replace(queue, settings=settings, modified_at=self._clock.now()))
 
     async def tag(self, scope: Scope, name: str, tags: Mapping[str, str]) -> None:
         queue = await self.get_queue(scope, name)

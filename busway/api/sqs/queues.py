@@ -1,5 +1,6 @@
 """CreateQueue, GetQueueUrl, ListQueues, DeleteQueue, Get/SetQueueAttributes, PurgeQueue,
-TagQueue, UntagQueue, ListQueueTags, ListDeadLetterSourceQueues."""
+TagQueue, UntagQueue, ListQueueTags, ListDeadLetterSourceQueues, AddPermission,
+RemovePermission."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from busway.api.sqs.members import (
     required_string,
 )
 from busway.model import Scope
-from busway.service.queue_errors import InvalidParameterValue
+from busway.service.queue_errors import InvalidParameterValue, MissingParameter
 from busway.service.queues import QueueService
 
 __all__ = ["queue_operations"]
@@ -33,6 +34,13 @@ def _check_tags(tags: dict[str, str]) -> None:
             raise InvalidParameterValue(
                 "Tag values must be between 0 and 256 characters in length."
             )
+
+
+def _required_strings(request: Request, name: str) -> list[str]:
+    values = request.strings(name)
+    if not values:
+        raise MissingParameter.named(name)
+    return values
 
 
 def queue_operations(queues: QueueService) -> dict[str, Handler]:
@@ -120,7 +128,22 @@ def queue_operations(queues: QueueService) -> dict[str, Handler]:
             answer["NextToken"] = page.next_token
         return answer
 
+    async def add_permission(context: RequestContext, request: Request) -> dict[str, Any]:
+        scope, name = read_queue(context, request)
+        label = required_string(request, "Label")
+        accounts = _required_strings(request, "AWSAccountIds")
+        actions = _required_strings(request, "Actions")
+        await queues.add_permission(scope, name, label, accounts, actions)
+        return {}
+
+    async def remove_permission(context: RequestContext, request: Request) -> dict[str, Any]:
+        scope, name = read_queue(context, request)
+        await queues.remove_permission(scope, name, required_string(request, "Label"))
+        return {}
+
     return {
+        "AddPermission": add_permission,
+        "RemovePermission": remove_permission,
         "CreateQueue": create_queue,
         "GetQueueUrl": get_queue_url,
         "ListQueues": list_queues,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
 from busway.service.queue_checksums import attributes_md5
 from busway.store.queues import MessageAttribute
-from tests.unit.queues.wire import URL, Sqs, SqsError
+from tests.unit.queues.wire import ACCOUNT, URL, Sqs, SqsError
 
 
 @pytest.fixture
@@ -355,3 +356,72 @@ def test_a_url_naming_no_queue_is_an_invalid_address(sqs: Sqs) -> None:
     with pytest.raises(SqsError) as raised:
         sqs("SendMessage", QueueUrl="http://host/", MessageBody="x")
     assert (raised.value.status, raised.value.code) == (404, "InvalidAddress")
+
+
+def test_permissions_are_statements_of_the_queue_policy(sqs: Sqs) -> None:
+    # As AWS answered in LocalStack's AWS-validated test_sqs_permission_lifecycle.
+    url = sqs.create("q")
+    arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:q"
+
+    def policy() -> dict[str, object] | None:
+        answer = sqs("GetQueueAttributes", QueueUrl=url, AttributeNames=["Policy"])
+        text = answer.get("Attributes", {}).get("Policy")
+        return None if text is None else json.loads(text)
+
+    def statement(label: str, principal: object) -> dict[str, object]:
+        return {
+            "Sid": label,
+            "Effect": "Allow",
+            "Principal": {"AWS": principal},
+            "Action": "SQS:ReceiveMessage",
+            "Resource": arn,
+        }
+
+    other = "668614515564"
+    grant = {"QueueUrl": url, "Actions": ["ReceiveMessage"], "Label": "cross"}
+    assert sqs("AddPermission", AWSAccountIds=[ACCOUNT, other], **grant) == {}
+    principals = [f"arn:aws:iam::{ACCOUNT}:root", f"arn:aws:iam::{other}:root"]
+    assert policy() == {
+        "Version": "2008-10-17",
+        "Id": f"{arn}/SQSDefaultPolicy",
+        "Statement": [statement("cross", principals)],
+    }
+    assert sqs("RemovePermission", QueueUrl=url, Label="cross") == {}
+    assert policy() is None
+    sqs("AddPermission", AWSAccountIds=[ACCOUNT], **grant)
+    with pytest.raises(SqsError) as twice:
+        sqs("AddPermission", AWSAccountIds=[other], **grant)
+    assert (twice.value.code, twice.value.message) == (
+        "InvalidParameterValue",
+        "Value cross for parameter Label is invalid. Reason: Already exists.",
+    )
+    sqs("AddPermission", AWSAccountIds=[ACCOUNT], **{**grant, "Label": "cross2"})
+    mine = f"arn:aws:iam::{ACCOUNT}:root"
+    found = policy()
+    assert found is not None
+    assert found["Statement"] == [statement("cross", mine), statement("cross2", mine)]
+    sqs("RemovePermission", QueueUrl=url, Label="cross")
+    sqs("RemovePermission", QueueUrl=url, Label="cross2")
+    assert policy() is None
+    with pytest.raises(SqsError) as missing:
+        sqs("RemovePermission", QueueUrl=url, Label="cross2")
+    assert (missing.value.code, missing.value.message) == (
+        "InvalidParameterValue",
+        "Value cross2 for parameter Label is invalid. Reason: can't find label.",
+    )
+
+
+def test_permissions_need_a_label_accounts_and_actions(sqs: Sqs) -> None:
+    url = sqs.create("q")
+    with pytest.raises(SqsError) as bad:
+        sqs("AddPermission", QueueUrl=url, Label="no spaces", AWSAccountIds=["1"], Actions=["*"])
+    assert bad.value.message.startswith("Value no spaces for parameter Label is invalid.")
+    with pytest.raises(SqsError) as none:
+        sqs("AddPermission", QueueUrl=url, Label="l", AWSAccountIds=[], Actions=["*"])
+    assert none.value.code == "MissingParameter"
+    sqs("SetQueueAttributes", QueueUrl=url, Attributes={"Policy": "not json"})
+    with pytest.raises(SqsError) as unreadable:
+        sqs("AddPermission", QueueUrl=url, Label="l", AWSAccountIds=["1"], Actions=["*"])
+    assert unreadable.value.code == "InvalidParameterValue"
+    answer = sqs("GetQueueAttributes", QueueUrl=url, AttributeNames=["Policy"])
+    assert answer["Attributes"]["Policy"] == "not json"  # left as it was
