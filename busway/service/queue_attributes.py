@@ -71,6 +71,10 @@ def _redrive_policy(name: str, text: str) -> RedrivePolicy | None:
         # test_invalid_dead_letter_arn_rejected_before_lookup).
         raise InvalidParameterValue(invalid + "Invalid value for deadLetterTargetArn.")
     count = value.get("maxReceiveCount")
+    if count is None:
+        raise InvalidParameterValue(
+            invalid + "Redrive policy does not contain mandatory attribute: maxReceiveCount."
+        )
     if isinstance(count, str) and count.isdigit():
         count = int(count)
     if isinstance(count, bool) or not isinstance(count, int | Decimal) or not 1 <= count <= 1000:

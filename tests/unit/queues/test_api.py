@@ -81,6 +81,16 @@ def test_a_dead_letter_arn_that_is_no_queue_arn_is_refused_before_any_lookup(sqs
     )
 
 
+def test_a_redrive_policy_without_max_receive_count_names_it(sqs: Sqs) -> None:
+    policy = '{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq"}'
+    with pytest.raises(SqsError) as raised:
+        sqs("CreateQueue", QueueName="q", Attributes={"RedrivePolicy": policy})
+    assert raised.value.message == (
+        f"Value {policy} for parameter RedrivePolicy is invalid. "
+        "Reason: Redrive policy does not contain mandatory attribute: maxReceiveCount."
+    )
+
+
 def test_dead_letter_sources_page_with_max_results(sqs: Sqs) -> None:
     dlq = sqs.create("dlq")
     policy = (
