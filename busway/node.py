@@ -45,6 +45,7 @@ from busway.service import Services
 from busway.service.activity import ActivityService
 from busway.service.ingest import IngestService
 from busway.service.logs import LogService
+from busway.service.message_moves import MessageMoves
 from busway.service.queues import QueueService
 from busway.service.redrive import RedriveService
 from busway.service.retention import EventRetention
@@ -161,12 +162,13 @@ class Node:
             if settings.event_retention_hours
             else None
         )
+        self.message_moves = MessageMoves(self.queues, self.clock)
         self.redrive = RedriveService(
             self.store, self.queues, self.clock, wake=self.dispatcher.wake
         )
         apis = [
             events_api(self.services),
-            sqs_api(self.queues),
+            sqs_api(self.queues, self.message_moves),
             logs_api(self.logs),
             busway_api(self.activity, self.redrive),
         ]
@@ -258,6 +260,7 @@ class Node:
                 await task
         self._background.clear()
         await self.dispatcher.stop()  # gives back what it has not delivered
+        await self.message_moves.close()
         self.queues.close()  # answers waiting long polls now
         for target in self.targets.values():
             await target.close()

@@ -22,6 +22,7 @@ __all__ = [
     "InvalidMessageContents",
     "InvalidParameterValue",
     "MissingParameter",
+    "MoveTaskResourceNotFound",
     "OverLimit",
     "PurgeQueueInProgress",
     "QueueDoesNotExist",
@@ -131,6 +132,14 @@ class InvalidParameterValue(QueueError):
     code = "InvalidParameterValueException"
     query_code = "InvalidParameterValue"
     modeled = False
+
+
+class MoveTaskResourceNotFound(QueueError):
+    """What the message move task operations answer for a queue or a task they do not find."""
+
+    code = "ResourceNotFoundException"
+    query_code = "ResourceNotFoundException"
+    status = 404
 
 
 class MissingParameter(QueueError):

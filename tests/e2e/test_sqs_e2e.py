@@ -4,6 +4,7 @@ boto3 and the real aws CLI."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import uvicorn
 from busway.api.app import App
 from busway.api.sqs import sqs_api
 from busway.clock import SystemClock
+from busway.service.message_moves import MessageMoves
 from busway.service.queues import QueueService
 from busway.store.sqlite import SqliteDatabase
 from busway.store.sqlite.queues import SqliteQueueStore
@@ -31,14 +33,20 @@ class _SqsServer:
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         database = SqliteDatabase(data / "busway.db", synchronous="NORMAL")
-        self.queues = QueueService(SqliteQueueStore(database), SystemClock())
+        clock = SystemClock()
+        self.queues = QueueService(SqliteQueueStore(database), clock)
+        moves = MessageMoves(self.queues, clock)
 
         async def stop() -> None:
+            await moves.close()
             self.queues.close()
             await database.close()
 
         app = App(
-            [sqs_api(self.queues)], account=ACCOUNT, on_startup=database.open, on_shutdown=stop
+            [sqs_api(self.queues, moves)],
+            account=ACCOUNT,
+            on_startup=database.open,
+            on_shutdown=stop,
         )
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, lifespan="on", log_level="warning"
@@ -157,3 +165,29 @@ def test_the_aws_cli_drives_queues(sqs_server: _SqsServer, unique: str) -> None:
     missing = aws_cli(endpoint, "sqs", "get-queue-url", "--queue-name", f"{unique}x", check=False)
     assert missing.returncode == 255
     assert "(AWS.SimpleQueueService.NonExistentQueue)" in missing.stderr
+
+
+def test_boto3_dead_letters_moved_back_by_a_message_move_task(sqs: Any, unique: str) -> None:
+    dlq = sqs.create_queue(QueueName=f"{unique}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})
+    url = sqs.create_queue(QueueName=unique, Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    for n in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{n}")
+    for _ in range(6):  # the second receive of each moves it to the dead-letter queue
+        sqs.receive_message(QueueUrl=url, VisibilityTimeout=0, MaxNumberOfMessages=10)
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn)["TaskHandle"]
+    deadline = time.monotonic() + 10
+    task: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        (task,) = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+        if task["Status"] != "RUNNING":
+            break
+        time.sleep(0.05)
+    assert (task["Status"], task["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 3)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in got) == ["m0", "m1", "m2"]
+    with pytest.raises(sqs.exceptions.ResourceNotFoundException):
+        sqs.cancel_message_move_task(TaskHandle=handle)

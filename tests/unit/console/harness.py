@@ -19,6 +19,7 @@ from busway.console import ConsoleServices, console_app
 from busway.model import Scope
 from busway.service import Services
 from busway.service.activity import ActivityService
+from busway.service.message_moves import MessageMoves
 from busway.service.queues import QueueService
 from busway.service.redrive import RedriveService
 from busway.service.routing import RoutingTable
@@ -59,7 +60,11 @@ class Node:
         redrive = RedriveService(self.store, self.queues, self.clock, wake=self._wake)
         console = ConsoleServices(SCOPE, self.services, self.queues, activity, redrive)
         self.app = App(
-            [events_api(self.services), sqs_api(self.queues), busway_api(activity, redrive)],
+            [
+                events_api(self.services),
+                sqs_api(self.queues, MessageMoves(self.queues, self.clock)),
+                busway_api(activity, redrive),
+            ],
             account=ACCOUNT,
             mounts=[Mount("/console", console_app(console))],
         )

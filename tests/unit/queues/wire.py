@@ -14,6 +14,7 @@ from botocore.serialize import create_serializer  # type: ignore[import-untyped]
 from busway.api.app import App
 from busway.api.sqs import sqs_api
 from busway.clock import FakeClock
+from busway.service.message_moves import MessageMoves
 from busway.service.queues import MAX_IN_FLIGHT, QueueService
 from busway.store.memory.queues import MemoryQueueStore
 from tests.support.asgi import call_raw
@@ -42,10 +43,21 @@ class Sqs:
     clock: FakeClock = field(default_factory=FakeClock)
     store: MemoryQueueStore = field(default_factory=MemoryQueueStore)
     max_in_flight: int = MAX_IN_FLIGHT
+    # The pauses message move tasks took: recorded, and waited for only while ``gate`` is set
+    # and closed (a test holds a task running that way).
+    paused: list[float] = field(default_factory=list)
+    gate: asyncio.Event | None = None
 
     def __post_init__(self) -> None:
         self.queues = QueueService(self.store, self.clock, max_in_flight=self.max_in_flight)
-        self.app = App([sqs_api(self.queues)], account=ACCOUNT)
+        self.moves = MessageMoves(self.queues, self.clock, sleep=self._pause)
+        self.app = App([sqs_api(self.queues, self.moves)], account=ACCOUNT)
+
+    async def _pause(self, seconds: float) -> None:
+        self.paused.append(seconds)
+        if self.gate is not None:
+            await self.gate.wait()
+        await asyncio.sleep(0)
 
     async def acall(self, operation: str, **params: Any) -> dict[str, Any]:
         model: OperationModel = _MODEL.operation_model(operation)
