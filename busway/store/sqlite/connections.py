@@ -7,6 +7,7 @@ so adding a member to a record needs no migration.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -80,32 +81,33 @@ class SqliteConnectionStore:
         await self._execute(_Q["update_connection"], _connection_params(connection))
 
     async def mark_authorized(self, arn: str, at: datetime) -> bool:
-        def mark(connection: sqlite3.Connection) -> bool:
-            row = connection.execute(_Q["get_connection_by_arn"], {"arn": arn}).fetchone()
-            if row is None:
-                return False
-            current = _CONNECTION.decode(row[0])
+        def authorized(current: Connection) -> Connection | None:
             if current.state is not ConnectionState.AUTHORIZING:
-                return False
-            authorized = replace(current, state=ConnectionState.AUTHORIZED, authorized_at=at)
-            connection.execute(_Q["update_connection"], _connection_params(authorized))
-            return True
+                return None
+            return replace(current, state=ConnectionState.AUTHORIZED, authorized_at=at)
 
-        return await self._database.write(mark)
+        return await self._change(arn, authorized)
 
     async def mark_deauthorized(self, arn: str, modified_at: datetime) -> bool:
-        def mark(connection: sqlite3.Connection) -> bool:
-            row = connection.execute(_Q["get_connection_by_arn"], {"arn": arn}).fetchone()
-            if row is None:
-                return False
-            current = _CONNECTION.decode(row[0])
+        def refused(current: Connection) -> Connection | None:
             if not deauthorizable(current, modified_at):
+                return None
+            return replace(current, state=ConnectionState.DEAUTHORIZED)
+
+        return await self._change(arn, refused)
+
+    async def _change(self, arn: str, change: Callable[[Connection], Connection | None]) -> bool:
+        """Store what ``change`` makes of the connection (None: no change), in one write."""
+
+        def write(connection: sqlite3.Connection) -> bool:
+            row = connection.execute(_Q["get_connection_by_arn"], {"arn": arn}).fetchone()
+            changed = None if row is None else change(_CONNECTION.decode(row[0]))
+            if changed is None:
                 return False
-            refused = replace(current, state=ConnectionState.DEAUTHORIZED)
-            connection.execute(_Q["update_connection"], _connection_params(refused))
+            connection.execute(_Q["update_connection"], _connection_params(changed))
             return True
 
-        return await self._database.write(mark)
+        return await self._database.write(write)
 
     async def delete_connection(self, arn: str) -> None:
         await self._execute(_Q["delete_connection"], {"arn": arn})
