@@ -109,7 +109,7 @@ class ConnectionService:
         self._clock = clock
         self._settings = settings
         self._new_id = new_id
-        self._authorize = authorize
+        self._on_authorizing = authorize
 
     async def create(
         self,
@@ -153,8 +153,8 @@ class ConnectionService:
         return connection
 
     def _authorize_soon(self, connection: Connection) -> None:
-        if self._authorize is not None and connection.state is ConnectionState.AUTHORIZING:
-            self._authorize(connection)
+        if self._on_authorizing is not None and connection.state is ConnectionState.AUTHORIZING:
+            self._on_authorizing(connection)
 
     async def get(self, scope: Scope, name: str) -> Connection:
         connection = await self._store.get_connection(scope, name)
