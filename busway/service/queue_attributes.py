@@ -54,6 +54,44 @@ def _text_or_none(name: str, text: str) -> str | None:
     return text or None  # "" removes the attribute
 
 
+def _json_document(check: Callable[[dict[str, Any]], bool]) -> Parse:
+    """A JSON object that ``check`` accepts, kept as its text ("" removes the attribute)."""
+
+    def parse(name: str, text: str) -> str | None:
+        if not text:
+            return None
+        try:
+            value = jsontext.loads(text)
+        except (jsontext.JSONDecodeError, ValueError):
+            value = None
+        if not isinstance(value, dict) or not check(value):
+            # AWS's text for a Policy it refuses, quoted from a real answer
+            # (terraform-provider-aws #42209); the same form for RedriveAllowPolicy.
+            raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
+        return text
+
+    return parse
+
+
+def _has_statements(policy: dict[str, Any]) -> bool:
+    return isinstance(policy.get("Statement"), list | dict)
+
+
+def _redrive_allow(policy: dict[str, Any]) -> bool:
+    permission = policy.get("redrivePermission")
+    sources = policy.get("sourceQueueArns")
+    if permission == "byQueue":
+        return (
+            isinstance(sources, list)
+            and 1 <= len(sources) <= _MOST_REDRIVE_SOURCES
+            and all(isinstance(arn, str) and split_queue_arn(arn) for arn in sources)
+        )
+    return permission in ("allowAll", "denyAll") and sources is None
+
+
+_MOST_REDRIVE_SOURCES = 10  # sourceQueueArns of a byQueue RedriveAllowPolicy, as SQS documents
+
+
 def _redrive_policy(name: str, text: str) -> RedrivePolicy | None:
     if not text:
         return None
@@ -98,9 +136,9 @@ _SETTABLE: Final[dict[str, _Attribute]] = {
     "MessageRetentionPeriod": _Attribute("retention_seconds", _integer(60, 1_209_600)),
     "ReceiveMessageWaitTimeSeconds": _Attribute("receive_wait_seconds", _integer(0, 20)),
     "VisibilityTimeout": _Attribute("visibility_timeout", _integer(0, 43_200)),
-    "Policy": _Attribute("policy", _text_or_none),
+    "Policy": _Attribute("policy", _json_document(_has_statements)),
     "RedrivePolicy": _Attribute("redrive_policy", _redrive_policy),
-    "RedriveAllowPolicy": _Attribute("redrive_allow_policy", _text_or_none),
+    "RedriveAllowPolicy": _Attribute("redrive_allow_policy", _json_document(_redrive_allow)),
     "ContentBasedDeduplication": _Attribute("content_based_deduplication", _boolean, True),
     "DeduplicationScope": _Attribute("deduplication_scope", _one_of("queue", "messageGroup"), True),
     "FifoThroughputLimit": _Attribute(

@@ -429,9 +429,37 @@ def test_permissions_need_a_label_accounts_and_actions(sqs: Sqs) -> None:
     with pytest.raises(SqsError) as none:
         sqs("AddPermission", QueueUrl=url, Label="l", AWSAccountIds=[], Actions=["*"])
     assert none.value.code == "MissingParameter"
-    sqs("SetQueueAttributes", QueueUrl=url, Attributes={"Policy": "not json"})
-    with pytest.raises(SqsError) as unreadable:
-        sqs("AddPermission", QueueUrl=url, Label="l", AWSAccountIds=["1"], Actions=["*"])
-    assert unreadable.value.code == "InvalidParameterValue"
-    answer = sqs("GetQueueAttributes", QueueUrl=url, AttributeNames=["Policy"])
-    assert answer["Attributes"]["Policy"] == "not json"  # left as it was
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "taken"),
+    [
+        ("Policy", "not json", False),
+        ("Policy", '{"Version": "2012-10-17"}', False),
+        ("Policy", '{"Version": "2012-10-17", "Statement": []}', True),
+        ("RedriveAllowPolicy", "nojson", False),
+        ("RedriveAllowPolicy", '{"redrivePermission": "allowAll"}', True),
+        ("RedriveAllowPolicy", '{"redrivePermission": "byQueue"}', False),
+        (
+            "RedriveAllowPolicy",
+            '{"redrivePermission": "byQueue", '
+            '"sourceQueueArns": ["arn:aws:sqs:us-east-1:123456789012:a"]}',
+            True,
+        ),
+        ("RedriveAllowPolicy", '{"redrivePermission": "sometimes"}', False),
+    ],
+)
+def test_policies_must_be_documents(sqs: Sqs, name: str, value: str, taken: bool) -> None:
+    url = sqs.create("q")
+    if taken:
+        sqs("SetQueueAttributes", QueueUrl=url, Attributes={name: value})
+        answer = sqs("GetQueueAttributes", QueueUrl=url, AttributeNames=[name])
+        assert answer["Attributes"][name] == value
+        return
+    with pytest.raises(SqsError) as refused:
+        sqs("SetQueueAttributes", QueueUrl=url, Attributes={name: value})
+    # AWS's text for a refused Policy (quoted from a real answer, terraform-provider-aws #42209).
+    assert (refused.value.code, refused.value.message) == (
+        "InvalidAttributeValue",
+        f"Invalid value for the parameter {name}.",
+    )
