@@ -399,7 +399,7 @@ class Dispatcher:
         try:
             payload = self._payload(claimed, target)
         except (TransformError, jsontext.JSONDecodeError) as error:
-            log.info("nothing to deliver for event %s to %s: %s", event.id, target.arn, error)
+            _log_failure(claimed, target, None, str(error), claimed.attempts, "undeliverable")
             self.counters.undeliverable += 1
             return _outcome(claimed, DeliveryState.DROPPED, claimed.attempts)
         attempt = claimed.attempts + 1
@@ -630,13 +630,15 @@ def _log_failure(
     attempts: int,
     outcome: str,
 ) -> None:
-    """The log line of a failed delivery: ``outcome`` is retry, dlq or dropped."""
-    level = logging.INFO if outcome == "retry" else logging.WARNING
+    """The log line of a failed delivery: ``outcome`` is retry, dlq, dropped or undeliverable
+    (its input rendered to nothing, which AWS drops silently: at INFO, as a retry is)."""
+    level = logging.INFO if outcome in ("retry", "undeliverable") else logging.WARNING
     if not log.isEnabledFor(level):
         return
     fields = {
         "event_id": claimed.event.id,
         "rule_arn": claimed.rule_arn,
+        "target_id": target.id,
         "target_arn": target.arn,
         "error_code": error_code,
         "error_message": error_message,
@@ -645,9 +647,10 @@ def _log_failure(
     }
     log.log(
         level,
-        "delivery of event %s to %s failed: %s",
+        "delivery of event %s to %s (target %s) failed: %s",
         claimed.event.id,
         target.arn,
+        target.id,
         outcome,
         extra=fields,
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -258,7 +259,9 @@ def test_a_dead_letter_queue_that_fails_otherwise_keeps_the_event() -> None:
     run(rig, body)
 
 
-def test_an_input_that_renders_nothing_is_not_delivered_nor_dead_lettered() -> None:
+def test_an_input_that_renders_nothing_is_not_delivered_nor_dead_lettered(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     rig = Rig()
     rig.set_targets(Target("t1", QUEUE_ARN, input_path="$.detail.missing", dead_letter_arn=DLQ_ARN))
 
@@ -271,7 +274,13 @@ def test_an_input_that_renders_nothing_is_not_delivered_nor_dead_lettered() -> N
         assert rig.target.invocations == []
         assert rig.queues.sent == []
 
-    run(rig, body)
+    with caplog.at_level(logging.INFO, "busway.delivery.dispatcher"):
+        run(rig, body)
+    # One structured line, as for every failed delivery, at INFO: AWS drops it silently.
+    [record] = [r for r in caplog.records if hasattr(r, "outcome")]
+    assert record.levelno == logging.INFO
+    assert (record.__dict__["outcome"], record.__dict__["target_id"]) == ("undeliverable", "t1")
+    assert record.__dict__["target_arn"] == QUEUE_ARN
 
 
 def test_predefined_placeholders_see_the_rule() -> None:
