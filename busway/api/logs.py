@@ -45,6 +45,8 @@ _STREAM_NAME: Final = r"[^:*]*"
 _MAX_RESPONSE_BYTES: Final = 1024 * 1024  # as AWS: a page of events holds at most 1 MB
 _BAD_TOKEN: Final = "The specified nextToken is invalid."  # noqa: S105 - not a secret
 _MAX_NAME: Final = 512
+_MOST_DIGITS: Final = 18  # of numbers in paging tokens: below 2**62, with room to add 1
+_LATEST_MS: Final = 10**18  # about 31 million years on: later times read as this one
 _MAX_TAG_KEY: Final = 128
 _MAX_TAG_VALUE: Final = 256
 _LOG_GROUP_CLASSES: Final = ("STANDARD", "INFREQUENT_ACCESS", "DELIVERY")
@@ -134,9 +136,10 @@ def _stream_name(request: Request, member: str, *, required: bool = True) -> str
 def _offset(token: str | None) -> int:
     if token is None:
         return 0
-    if not token.startswith("o") or not token[1:].isdigit():
+    digits = token[1:]
+    if not token.startswith("o") or not _small_number(digits):
         raise InvalidParameter(_BAD_TOKEN)
-    return int(token[1:])
+    return int(digits)
 
 
 def _page(items: Sequence[Any], offset: int, limit: int) -> tuple[Sequence[Any], str | None]:
@@ -148,12 +151,22 @@ def _page(items: Sequence[Any], offset: int, limit: int) -> tuple[Sequence[Any],
 
 def _cursor(token: str, direction: str) -> Cursor:
     parts = token.split("/")
-    try:
-        if len(parts) == 3 and parts[0] == direction:
-            return Cursor(int(parts[1]), int(parts[2]))
-    except ValueError:
-        pass
+    if len(parts) == 3 and parts[0] == direction and all(map(_small_number, parts[1:])):
+        return Cursor(int(parts[1]), int(parts[2]))
     raise InvalidParameter(_BAD_TOKEN)
+
+
+def _time(request: Request, member: str) -> int | None:
+    """A time in epoch milliseconds; one past any event's (AWS takes up to 2**63 - 1) reads as
+    the latest busway stores, so that a bound on it still fits SQLite's integers."""
+    value = request.integer(member, min_value=0)
+    return None if value is None else min(value, _LATEST_MS)
+
+
+def _small_number(text: str) -> bool:
+    """ASCII digits, maybe after a minus, of a number far inside SQLite's 64-bit integers."""
+    digits = text.removeprefix("-")
+    return digits.isascii() and digits.isdigit() and len(digits) <= _MOST_DIGITS
 
 
 def _token(direction: str, cursor: Cursor) -> str:
@@ -446,8 +459,7 @@ async def _require_stream(logs: LogService, scope: Scope, group: str, stream: st
 def _event_operations(logs: LogService) -> dict[str, Handler]:
     async def get_log_events(context: RequestContext, request: Request) -> dict[str, Any]:
         stream = _stream_name(request, "logStreamName") or ""
-        start = request.integer("startTime", min_value=0)
-        end = request.integer("endTime", min_value=0)
+        start, end = _time(request, "startTime"), _time(request, "endTime")
         limit = request.integer("limit", min_value=1, max_value=MAX_EVENTS_PER_READ)
         token = request.string("nextToken", min_len=1)
         from_head = bool(request.boolean("startFromHead"))
@@ -482,8 +494,7 @@ def _event_operations(logs: LogService) -> dict[str, Handler]:
     async def filter_log_events(context: RequestContext, request: Request) -> dict[str, Any]:
         names = request.strings("logStreamNames", min_items=1, max_items=100)
         prefix = _stream_name(request, "logStreamNamePrefix", required=False)
-        start = request.integer("startTime", min_value=0)
-        end = request.integer("endTime", min_value=0)
+        start, end = _time(request, "startTime"), _time(request, "endTime")
         pattern = request.string("filterPattern", max_len=1024)
         limit = request.integer("limit", min_value=1, max_value=MAX_EVENTS_PER_READ)
         token = request.string("nextToken", min_len=1)

@@ -24,6 +24,22 @@ def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+def _within_long(value: int | Decimal) -> bool:
+    """Whether a JSON number fits the 64-bit integers AWS's services read numbers into. Checked
+    before any conversion: ``int(Decimal("1e999999"))`` would build a million-digit number."""
+    if isinstance(value, Decimal):
+        return value.is_finite() and value.adjusted() < _LONG_DIGITS and -_LONG <= value < _LONG
+    return -_LONG <= value < _LONG
+
+
+_LONG = 2**63
+# Integers past this many bits are shown in E notation, as Java prints a number it read as a
+# double (and str() of one of thousands of digits would raise ValueError).
+_SHOWN_BITS = 64
+_FLOAT_BITS = 1024
+_LONG_DIGITS = 19  # decimal digits of 2**63
+
+
 def _java_repr(value: Any) -> str:
     """How AWS's Java service prints a value inside ``Value '...'``."""
     if isinstance(value, bool):
@@ -32,6 +48,8 @@ def _java_repr(value: Any) -> str:
         return "[" + ", ".join(_java_repr(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}={_java_repr(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, int) and value.bit_length() > _SHOWN_BITS:
+        return f"{value:e}" if value.bit_length() < _FLOAT_BITS else "Infinity"
     return str(value)
 
 
@@ -138,11 +156,9 @@ class Request:
         if raw is None:
             self._missing(name, required)
             return None
-        if isinstance(raw, Decimal):
-            if raw != raw.to_integral_value():
-                raise SerializationError(f"Value for member {name} is not a valid integer.")
-            raw = int(raw)
-        value: int = raw
+        if not _within_long(raw) or (isinstance(raw, Decimal) and raw != raw.to_integral_value()):
+            raise SerializationError(f"Value for member {name} is not a valid integer.")
+        value: int = int(raw)
         path = self.member_path(name)
         if max_value is not None and value > max_value:
             self.violations.add(
@@ -157,7 +173,11 @@ class Request:
     def number(self, name: str) -> Decimal | None:
         """A JSON number, e.g. an epoch-seconds timestamp."""
         value = self._get(name, (int, Decimal), "number")
-        return None if value is None else Decimal(value)
+        if value is None:
+            return None
+        if not _within_long(value):
+            raise SerializationError(f"Value for member {name} is not a valid number.")
+        return Decimal(value)
 
     def boolean(self, name: str) -> bool | None:
         value: bool | None = self._get(name, bool, "boolean")

@@ -266,7 +266,9 @@ class _Console:
     async def _redrive(self, request: _Request) -> _Response:
         name = _required(request, "name")
         text = request.form.get("max_messages", "") or "1000"
-        if not text.isdigit() or not 1 <= int(text) <= MAX_REDRIVE:
+        if not (text.isascii() and text.isdigit() and len(text) <= 9) or not (
+            1 <= int(text) <= MAX_REDRIVE
+        ):
             raise _BadRequest(f"The most messages to redrive must be 1 to {MAX_REDRIVE}.")
         result = await self._parts.redrive.redrive(self._scope, name, int(text))
         return _after_post(

@@ -239,7 +239,7 @@ class LogService:
         to log groups) runs unchanged, and reads back as written."""
         try:
             parsed = json.loads(document)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than Python goes
             parsed = None
         if not isinstance(parsed, dict):
             raise InvalidParameter("The policyDocument is not a JSON object.")

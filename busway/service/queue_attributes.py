@@ -28,11 +28,15 @@ Parse = Callable[[str, str], Any]
 def _integer(low: int, high: int) -> Parse:
     def parse(name: str, text: str) -> int:
         # isdigit() alone takes other scripts' digits ("١٢٣"), which int() reads too.
-        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        digits = text.isascii() and text.isdigit() and len(text) <= _MOST_DIGITS
+        if not digits or not low <= int(text) <= high:
             raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
         return int(text)
 
     return parse
+
+
+_MOST_DIGITS = 18  # a number attribute longer than this is out of every range anyway
 
 
 def _boolean(name: str, text: str) -> bool:
@@ -113,11 +117,17 @@ def _redrive_policy(name: str, text: str) -> RedrivePolicy | None:
         raise InvalidParameterValue(
             invalid + "Redrive policy does not contain mandatory attribute: maxReceiveCount."
         )
-    if isinstance(count, str) and count.isdigit():
+    if isinstance(count, str) and count.isascii() and count.isdigit() and len(count) <= 4:
         count = int(count)
+    if isinstance(count, Decimal) and count != count.to_integral_value():
+        count = str(count)  # 5.5 is no count: refused below, as a string is
     if isinstance(count, bool) or not isinstance(count, int | Decimal) or not 1 <= count <= 1000:
+        # A number of thousands of digits is not written out (nor could str() write it).
+        shown: object = count
+        if isinstance(count, int | Decimal) and not -(10**18) < count < 10**18:
+            shown = "?"
         raise InvalidParameterValue(
-            invalid + f"Invalid value for maxReceiveCount: {count}, "
+            invalid + f"Invalid value for maxReceiveCount: {shown}, "
             "valid values are from 1 to 1000 both inclusive."
         )
     return RedrivePolicy(value["deadLetterTargetArn"], int(count))

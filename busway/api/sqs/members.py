@@ -122,7 +122,7 @@ def _attribute(name: str, raw: Any) -> MessageAttribute:
     binary = value.string("BinaryValue")
     try:
         decoded = None if binary is None else base64.b64decode(binary, validate=True)
-    except binascii.Error:
+    except (binascii.Error, ValueError):  # ValueError: characters outside ASCII
         raise InvalidParameterValue(
             f"The message attribute '{name}' has an invalid BinaryValue."
         ) from None
