@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -349,3 +351,40 @@ def test_quotas_answer_402(tmp_path: Path) -> None:
         with pytest.raises(ClientError) as raised:
             client.create_schedule_group(Name="two")
         assert error_of(raised)[:2] == ("ServiceQuotaExceededException", 402)
+
+
+def test_kept_target_parameters_fit_the_model_so_get_schedule_reads_back(
+    server: BuswayServer, scheduler: Any, unique: str
+) -> None:
+    # Any HTTP client can send a block of the wrong shape (boto3 would not serialize it);
+    # stored as sent, it broke every later GetSchedule in boto3.
+    cluster = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/c"
+    task = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/t:1"
+
+    def create(ecs: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        body = {
+            "ScheduleExpression": "rate(1 day)",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Target": target(cluster, EcsParameters=ecs),
+        }
+        request = urllib.request.Request(  # noqa: S310 - http on loopback
+            f"{server.endpoint}/schedules/{unique}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as refused:
+            return refused.code, json.loads(refused.read())
+
+    status, answer = create({"TaskDefinitionArn": task, "NetworkConfiguration": "abc"})
+    assert (status, answer["Message"]) == (
+        400,
+        "Value for member NetworkConfiguration is not a valid structure.",
+    )
+    status, _ = create({"TaskDefinitionArn": task, "TaskCount": 2, "Zzz": "not in the model"})
+    assert status == 200
+    got = scheduler.get_schedule(Name=unique)
+    assert got["Target"]["EcsParameters"] == {"TaskDefinitionArn": task, "TaskCount": 2}

@@ -21,6 +21,7 @@ from busway.api.events.members import (
     read_rule_name,
     with_next_token,
 )
+from busway.api.model_shapes import conformed
 from busway.api.request import Request
 from busway.model import HttpParameters, InputTransformerSpec, RetryPolicy, Target
 from busway.service.targets import TargetService
@@ -199,7 +200,7 @@ def _problems(
 
 
 # Target kinds busway stores without delivering to them: their required members are checked,
-# and the structure is kept exactly as sent.
+# and the structure is kept as the model shapes it (``model_shapes``).
 def _check_kinesis(params: Request) -> None:
     params.string("PartitionKeyPath", required=True, max_len=256)
 
@@ -257,7 +258,7 @@ def _read_other_parameters(item: Request) -> dict[str, Any]:
         params = item.struct(member)
         if params is not None:
             check(params)
-            kept[member] = params.body
+            kept[member] = conformed("events", "Target", member, params.body)
     return kept
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from busway.api.model_shapes import conformed
 from busway.api.request import Request
 from busway.api.scheduler.protocol import Call, Route
 from busway.api.scheduler.wire import (
@@ -39,7 +40,7 @@ _DLQ_ARN: Final = r"arn:aws[a-z-]*:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+"
 _KMS_ARN: Final = r"arn:aws[a-z-]*:kms:[a-z0-9\-]+:\d{12}:(key|alias)\/[0-9a-zA-Z-_]*"
 _SOURCE: Final = r"(?=[/\.\-_A-Za-z0-9]+)((?!aws\.).*)|(\$(\.[\w_-]+(\[(\d+|\*)\])*)*)"
 _MAX_INPUT_CHARS: Final = 256 * 1024  # spec 5.2: Input up to 256 KB
-# Templated-target parameters busway keeps verbatim but does not deliver to.
+# Templated-target parameters busway keeps (as the model shapes them) but does not deliver to.
 _OTHER_PARAMETERS: Final = (
     "EcsParameters",
     "KinesisParameters",
@@ -193,7 +194,7 @@ def _read_target(body: Request) -> ScheduleTarget | None:
     other = {}
     for member in _OTHER_PARAMETERS:
         if target.struct(member) is not None:
-            other[member] = target.body[member]
+            other[member] = conformed("scheduler", "Target", member, target.body[member])
     defaults = RetryPolicy()
     return ScheduleTarget(
         arn=arn or "",  # a missing one is reported by the caller's check()

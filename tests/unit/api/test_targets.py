@@ -116,6 +116,46 @@ def test_targets_of_this_account_and_region_need_no_role(rule: Events) -> None:
     assert len(listed(rule)) == 3
 
 
+ECS = "arn:aws:ecs:us-east-1:123456789012:cluster/c"
+ROLE = "arn:aws:iam::123456789012:role/events"
+
+
+@pytest.mark.parametrize(
+    ("ecs", "member", "label"),
+    [
+        ({"NetworkConfiguration": "abc"}, "NetworkConfiguration", "structure"),
+        ({"PlacementConstraints": [5]}, "PlacementConstraints", "structure"),
+        ({"TaskCount": "2"}, "TaskCount", "integer"),
+        ({"Tags": {"a": 1}}, "Tags", "list"),
+        ({"EnableECSManagedTags": "yes"}, "EnableECSManagedTags", "boolean"),
+    ],
+)
+def test_kept_parameter_blocks_must_fit_the_model(
+    rule: Events, ecs: dict[str, Any], member: str, label: str
+) -> None:
+    # Stored as sent, they broke every later ListTargetsByRule in boto3.
+    block = {"TaskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/t:1", **ecs}
+    target = {"Id": "e", "Arn": ECS, "RoleArn": ROLE, "EcsParameters": block}
+    assert put_error(rule, target) == (
+        "SerializationException",
+        f"Value for member {member} is not a valid {label}.",
+    )
+    assert listed(rule) == []
+
+
+def test_kept_parameter_blocks_lose_members_the_model_does_not_know(rule: Events) -> None:
+    block = {
+        "TaskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/t:1",
+        "Zzz": 1,
+        "NetworkConfiguration": {"awsvpcConfiguration": {"Subnets": ["s-1"], "Extra": True}},
+    }
+    put(rule, {"Id": "e", "Arn": ECS, "RoleArn": ROLE, "EcsParameters": block})
+    assert listed(rule)[0]["EcsParameters"] == {
+        "TaskDefinitionArn": block["TaskDefinitionArn"],
+        "NetworkConfiguration": {"awsvpcConfiguration": {"Subnets": ["s-1"]}},
+    }
+
+
 def test_unknown_kind_required_members(rule: Events) -> None:
     code, message = put_error(rule, {"Id": "k", "Arn": QUEUE, "KinesisParameters": {}})
     assert (code, message) == (
