@@ -46,6 +46,7 @@ class TargetService:
             raise managed_rule(rule)
         by_id = {target.id: target for target in targets}
         for target in by_id.values():
+            _check_arns(target)
             _check_input(target)
             _check_queues(target)
             _check_role(target, rule.scope)
@@ -124,11 +125,30 @@ def _check_queues(target: Target) -> None:
             f"Parameter(s) SqsParameters must be specified for target: {target.id}."
         )
     if target.dead_letter_arn is not None and _is_fifo_queue(target.dead_letter_arn):
-        # AWS's wording for this is not recorded; the form is its "Parameter ... is not valid".
-        raise ValidationError(
-            f"Parameter DeadLetterConfig.Arn is not valid for target: {target.id}. "
-            "Reason: A FIFO queue cannot be a dead-letter queue."
-        )
+        # AWS's text, as CloudTrail recorded it (a Classmethod article).
+        raise ValidationError("SQS FIFO is not supported by Dead Letter Queues.")
+
+
+def _check_arns(target: Target) -> None:
+    """The target's ARN and its dead-letter queue's must be ARNs, the latter an SQS queue's."""
+    for arn in (target.arn, target.dead_letter_arn):
+        if arn is not None and not _is_arn(arn):
+            # AWS's text, quoted from a real answer (terraform-provider-aws #37773).
+            raise ValidationError(
+                f"Parameter {arn} is not valid. Reason: Provided Arn is not in correct format."
+            )
+    if target.dead_letter_arn is not None:
+        service = target.dead_letter_arn.split(":")[2]
+        if service != "sqs":
+            # AWS's form, as a lint project recorded it against AWS (cdk-preflight).
+            raise ValidationError(f"{service} is not supported as a dead letter resource")
+
+
+def _is_arn(text: str) -> bool:
+    """``arn:<partition>:<service>:<region>:<account>:<resource>`` (region and account may be
+    empty, as in S3's)."""
+    parts = text.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and all(parts[i] for i in (1, 2, 5))
 
 
 def _check_role(target: Target, scope: Scope) -> None:

@@ -296,14 +296,40 @@ def test_fifo_queue_target_needs_a_message_group(rule: Events) -> None:
     assert [target["Id"] for target in listed(rule)] == ["f"]
 
 
-def test_dead_letter_queue_must_be_a_standard_queue(rule: Events) -> None:
-    fifo = {"Arn": "arn:aws:sqs:us-east-1:123456789012:dlq.fifo"}
-    assert put_error(rule, {"Id": "t", "Arn": QUEUE, "DeadLetterConfig": fifo}) == (
-        "ValidationException",
-        "Parameter DeadLetterConfig.Arn is not valid for target: t. "
-        "Reason: A FIFO queue cannot be a dead-letter queue.",
-    )
+@pytest.mark.parametrize(
+    ("dead_letter", "message"),
+    [
+        # AWS's texts: as CloudTrail recorded it, and as a lint project recorded it on AWS.
+        (
+            "arn:aws:sqs:us-east-1:123456789012:dlq.fifo",
+            "SQS FIFO is not supported by Dead Letter Queues.",
+        ),
+        (
+            "arn:aws:sns:us-east-1:123456789012:topic",
+            "sns is not supported as a dead letter resource",
+        ),
+        (
+            "garbage",
+            "Parameter garbage is not valid. Reason: Provided Arn is not in correct format.",
+        ),
+    ],
+)
+def test_dead_letter_queue_must_be_a_standard_queue(
+    rule: Events, dead_letter: str, message: str
+) -> None:
+    target = {"Id": "t", "Arn": QUEUE, "DeadLetterConfig": {"Arn": dead_letter}}
+    assert put_error(rule, target) == ("ValidationException", message)
     assert listed(rule) == []
+
+
+@pytest.mark.parametrize("arn", ["x", "arn", "arn:aws:sqs:us-east-1:123456789012", "arn::sqs:::q"])
+def test_a_target_arn_must_be_an_arn(rule: Events, arn: str) -> None:
+    # AWS's text, quoted from a real answer (terraform-provider-aws #37773).
+    assert put_error(rule, {"Id": "t", "Arn": arn}) == (
+        "ValidationException",
+        f"Parameter {arn} is not valid. Reason: Provided Arn is not in correct format.",
+    )
+    put(rule, {"Id": "s3", "Arn": "arn:aws:s3:::bucket"})  # region and account may be empty
 
 
 def test_targets_list_required_and_bounded(rule: Events) -> None:
