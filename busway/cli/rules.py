@@ -30,7 +30,8 @@ The event needs the envelope fields id, account, source, time, region and detail
   {"id": "1", "account": "000000000000", "source": "shop", "time": "2026-01-01T00:00:00Z",
    "region": "us-east-1", "detail-type": "OrderPlaced", "resources": [], "detail": {}}
 
-exit status: 0 match, 1 no match, 2 the pattern or event is refused (AWS's reason on stderr).
+exit status: 0 match, 1 no match, 2 the pattern or event is refused (AWS's reason on stderr)
+or busway could not be asked (so that no failure reads as "no match").
 """
 
 
@@ -134,12 +135,12 @@ def run_test(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"busway: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 2
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     client = Connection.from_args(args).client("events")
     try:
         answer = client.test_event_pattern(EventPattern=pattern, Event=event)
-    except ClientError as exc:
+    except (ClientError, BotoCoreError) as exc:
         print(f"busway: {error_text(exc)}", file=sys.stderr)
         return 2
     finally:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import REGION, sqs_client
-from tests.support.server import BuswayServer
+from tests.support.server import BuswayServer, free_port
 
 ACCOUNT = "000000000000"
 WAIT_S = 30.0  # a generous bound for deliveries; tests finish as soon as they arrive
@@ -241,6 +241,16 @@ def test_rules_test_says_match_or_no_match(server: BuswayServer, tmp_path: Path)
     other = '{"source": ["elsewhere"]}'
     result = busway(server.endpoint, "rules", "test", "--pattern", other, "--event", EVENT)
     assert (result.returncode, result.stdout) == (1, "no match\n")
+
+
+def test_rules_test_that_cannot_ask_busway_is_no_no_match() -> None:
+    # Exit 1 means "no match": a server that is down must not look like one.
+    result = busway(
+        f"http://127.0.0.1:{free_port()}", "rules", "test", "--pattern", "{}", "--event", EVENT
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("busway: ")
 
 
 def test_rules_test_prints_aws_reason_for_a_bad_pattern(server: BuswayServer) -> None:
