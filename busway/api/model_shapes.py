@@ -15,11 +15,9 @@ import functools
 from decimal import Decimal
 from typing import Any
 
-from busway.api.request import SerializationError
+from busway.api.request import SerializationError, within_long
 
 __all__ = ["conformed"]
-
-_LONG = 2**63
 
 
 def conformed(service: str, parent: str, member: str, value: Any) -> Any:
@@ -74,8 +72,4 @@ def _of(kind: type, value: Any, name: str, label: str) -> Any:
 
 def _is_number(value: Any) -> bool:
     """A JSON number within 64 bits (checked before any conversion of a huge one)."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        return False
-    if isinstance(value, Decimal):
-        return value.is_finite() and value.adjusted() < 19 and -_LONG <= value < _LONG
-    return -_LONG <= value < _LONG
+    return isinstance(value, int | Decimal) and not isinstance(value, bool) and within_long(value)

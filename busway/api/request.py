@@ -13,7 +13,7 @@ from typing import Any
 
 from busway.errors import ServiceError, ValidationError
 
-__all__ = ["Request", "SerializationError", "Violations"]
+__all__ = ["ModelViolations", "Request", "SerializationError", "Violations", "within_long"]
 
 
 class SerializationError(ServiceError):
@@ -24,7 +24,7 @@ def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def _within_long(value: int | Decimal) -> bool:
+def within_long(value: int | Decimal) -> bool:
     """Whether a JSON number fits the 64-bit integers AWS's services read numbers into. Checked
     before any conversion: ``int(Decimal("1e999999"))`` would build a million-digit number."""
     if isinstance(value, Decimal):
@@ -156,7 +156,7 @@ class Request:
         if raw is None:
             self._missing(name, required)
             return None
-        if not _within_long(raw) or (isinstance(raw, Decimal) and raw != raw.to_integral_value()):
+        if not within_long(raw) or (isinstance(raw, Decimal) and raw != raw.to_integral_value()):
             raise SerializationError(f"Value for member {name} is not a valid integer.")
         value: int = int(raw)
         path = self.member_path(name)
@@ -175,7 +175,7 @@ class Request:
         value = self._get(name, (int, Decimal), "number")
         if value is None:
             return None
-        if not _within_long(value):
+        if not within_long(value):
             raise SerializationError(f"Value for member {name} is not a valid number.")
         return Decimal(value)
 

@@ -72,11 +72,14 @@ def _document(policy: str | None, queue_arn: str) -> dict[str, Any]:
         document = jsontext.loads(policy)
     except (jsontext.JSONDecodeError, ValueError):
         document = None
-    if not isinstance(document, dict) or not isinstance(document.get("Statement", []), list):
-        # busway's wording: the queue's Policy, set by SetQueueAttributes, is not a document
-        # whose statements can be edited.
+    statements = document.get("Statement", []) if isinstance(document, dict) else None
+    if isinstance(statements, dict):  # a lone statement may stand for a list of one
+        statements = [statements]
+    if not isinstance(document, dict) or not isinstance(statements, list):
+        # busway's wording: the queue's Policy, stored before SetQueueAttributes checked it, is
+        # not a document whose statements can be edited.
         raise InvalidParameterValue("The queue's Policy is not a policy document with statements.")
-    document.setdefault("Statement", [])
+    document["Statement"] = statements
     return document
 
 

@@ -36,3 +36,9 @@ def test_several_actions_are_a_list() -> None:
     policy = json.loads(with_permission(None, ARN, "l", ["1"], ["SendMessage", "ReceiveMessage"]))
     assert policy["Statement"][0]["Action"] == ["SQS:SendMessage", "SQS:ReceiveMessage"]
     assert policy["Id"] == f"{ARN}/SQSDefaultPolicy"
+
+
+def test_a_lone_statement_counts_as_a_list_of_one() -> None:
+    mine = {"Version": "2012-10-17", "Statement": {"Sid": "own", "Effect": "Deny"}}
+    added = json.loads(with_permission(json.dumps(mine), ARN, "l", ["1"], ["*"]))
+    assert [statement["Sid"] for statement in added["Statement"]] == ["own", "l"]
