@@ -190,14 +190,13 @@ class Node:
                     ),
                 )
             )
-        mounts.extend(
-            scheduler_mounts(
-                self.schedules,
-                account=settings.account,
-                default_region=settings.region,
-                max_body_bytes=settings.max_request_bytes,
-            )
+        scheduler = scheduler_mounts(
+            self.schedules,
+            account=settings.account,
+            default_region=settings.region,
+            max_body_bytes=settings.max_request_bytes,
         )
+        mounts.extend(scheduler.mounts)
         self.app = App(
             apis,
             account=settings.account,
@@ -213,6 +212,7 @@ class Node:
             self.telemetry or NO_TELEMETRY,
             {f"{api.target_prefix}.{name}" for api in apis for name in api.operations},
             [mount.prefix for mount in mounts],
+            rest_operation=scheduler.operation,
         )
 
     async def start(self) -> None:

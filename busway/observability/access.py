@@ -33,7 +33,8 @@ access_log = logging.getLogger(ACCESS_LOGGER)
 
 class ObservedApp:
     """Wraps ``app``; ``operations`` are the known ``Prefix.Operation`` targets, ``mounts`` the
-    path prefixes of mounted apps (``/metrics``)."""
+    path prefixes of mounted apps (``/metrics``), and ``rest_operation`` names a request to a
+    REST API (the Scheduler's), which no header names."""
 
     def __init__(
         self,
@@ -41,11 +42,13 @@ class ObservedApp:
         telemetry: RequestTelemetry,
         operations: Collection[str],
         mounts: Collection[str] = (),
+        rest_operation: Callable[[Message], str | None] | None = None,
     ) -> None:
         self._app = app
         self._telemetry = telemetry
         self._operations = frozenset(operations)
         self._mounts = tuple(mounts)
+        self._rest_operation = rest_operation
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,16 +69,20 @@ class ObservedApp:
             start = response[0] if response else None
             status = 500 if start is None else int(start["status"])
             target = _header(scope, b"x-amz-target")
-            operation = self._operation(scope["path"], target)
+            operation = self._operation(scope, target)
             self._telemetry.request(operation, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
                 _log_request(scope, target, operation, status, seconds, start)
 
-    def _operation(self, path: str, target: str) -> str:
+    def _operation(self, scope: Message, target: str) -> str:
         if target in self._operations:
             return target
+        path = scope["path"]
         if path == _HEALTH:
             return "health"
+        named = None if self._rest_operation is None else self._rest_operation(scope)
+        if named is not None:
+            return named
         for prefix in self._mounts:
             if path == prefix or path.startswith(prefix + "/"):
                 return prefix

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import REGION, events_client, sqs_client
+from tests.e2e.conftest import REGION, aws_client, events_client, sqs_client
 from tests.support.http_sink import HttpSink, Reply
 from tests.support.server import BuswayServer
 
@@ -198,7 +198,10 @@ def test_request_metrics_and_log_lines(server: BuswayServer) -> None:
     events.list_rules()
     with pytest.raises(events.exceptions.ResourceNotFoundException):
         events.describe_rule(Name="no-such-rule")
+    aws_client("scheduler", server.endpoint).list_schedules()
     samples = scrape(server.endpoint)
+    listed = {"operation": "Scheduler.ListSchedules", "status": "200"}
+    assert value(samples, "busway_api_requests_total", **listed) == 1  # REST: named by path
     assert value(
         samples, "busway_api_requests_total", operation="AWSEvents.ListRules", status="200"
     )

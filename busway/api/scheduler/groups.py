@@ -78,13 +78,13 @@ def group_routes(service: ScheduleService) -> list[Route]:
         return {}
 
     return [
-        Route("POST", "schedule-groups", True, create),
-        Route("GET", "schedule-groups", True, get),
-        Route("DELETE", "schedule-groups", True, delete),
-        Route("GET", "schedule-groups", False, list_),
-        Route("GET", "tags", True, list_tags),
-        Route("POST", "tags", True, tag),
-        Route("DELETE", "tags", True, untag),
+        Route("POST", "schedule-groups", True, create, "CreateScheduleGroup"),
+        Route("GET", "schedule-groups", True, get, "GetScheduleGroup"),
+        Route("DELETE", "schedule-groups", True, delete, "DeleteScheduleGroup"),
+        Route("GET", "schedule-groups", False, list_, "ListScheduleGroups"),
+        Route("GET", "tags", True, list_tags, "ListTagsForResource"),
+        Route("POST", "tags", True, tag, "TagResource"),
+        Route("DELETE", "tags", True, untag, "UntagResource"),
     ]
 
 

@@ -66,6 +66,7 @@ class Route:
     collection: str  # "schedules", "schedule-groups", "tags"
     labelled: bool  # /collection/{label} rather than /collection
     handler: Handler
+    name: str  # the operation, as the model names it ("CreateSchedule")
 
 
 class _UnknownOperation(ServiceError):
@@ -89,6 +90,7 @@ class SchedulerProtocol:
         max_body_bytes: int,
     ) -> None:
         self._routes = {(r.method, r.collection, r.labelled): r.handler for r in routes}
+        self._names = {(r.method, r.collection, r.labelled): r.name for r in routes}
         self._account = account
         self._default_region = default_region
         self._max_body_bytes = max_body_bytes
@@ -111,6 +113,13 @@ class SchedulerProtocol:
             await _respond(send, 500, body, request_id, "InternalServerException")
             return
         await _respond(send, 200, jsontext.dumpb(result), request_id, None)
+
+    def operation(self, scope: Message) -> str | None:
+        """``Scheduler.<Operation>`` of a request, for metrics and the access log (the REST
+        API names no operation in a header); None for a path no route serves."""
+        collection, label = _route_parts(scope)
+        name = self._names.get((scope["method"], collection, label is not None))
+        return None if name is None else f"Scheduler.{name}"
 
     async def _handle(self, scope: Message, receive: Receive) -> dict[str, Any]:
         collection, label = _route_parts(scope)

@@ -92,11 +92,11 @@ def schedule_routes(service: ScheduleService) -> list[Route]:
         return with_next_token({"Schedules": [_summary_out(s) for s in page.items]}, page)
 
     return [
-        Route("POST", "schedules", True, create),
-        Route("PUT", "schedules", True, update),
-        Route("GET", "schedules", True, get),
-        Route("DELETE", "schedules", True, delete),
-        Route("GET", "schedules", False, list_),
+        Route("POST", "schedules", True, create, "CreateSchedule"),
+        Route("PUT", "schedules", True, update, "UpdateSchedule"),
+        Route("GET", "schedules", True, get, "GetSchedule"),
+        Route("DELETE", "schedules", True, delete, "DeleteSchedule"),
+        Route("GET", "schedules", False, list_, "ListSchedules"),
     ]
 
 

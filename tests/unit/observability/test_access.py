@@ -137,3 +137,18 @@ def test_lifespan_passes_through() -> None:
     asyncio.run(ObservedApp(app, telemetry, ())({"type": "lifespan"}, receive, send))
     assert seen == ["lifespan"]
     assert telemetry.requests == []
+
+
+def test_a_rest_request_is_named_by_its_api(access_lines: io.StringIO) -> None:
+    # The Scheduler's REST API names no operation in a header: the node asks it by path.
+    telemetry = Recorded()
+
+    def scheduler(scope: Message) -> str | None:
+        return "Scheduler.CreateSchedule" if scope["path"].startswith("/schedules/") else None
+
+    app = ObservedApp(inner, telemetry, (), ["/schedules"], rest_operation=scheduler)
+    call(app, path="/schedules/nightly")
+    call(app, path="/schedules")
+    assert telemetry.requests == [("Scheduler.CreateSchedule", 200), ("/schedules", 200)]
+    logged = [json.loads(text)["operation"] for text in access_lines.getvalue().splitlines()]
+    assert logged[0] == "Scheduler.CreateSchedule"

@@ -7,6 +7,8 @@ from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from busway.api.app import App
 from busway.api.scheduler import scheduler_mounts
 from tests.unit.scheduler.support import make_rig, run
@@ -20,10 +22,10 @@ _AUTH = (
 
 def make_app() -> App:
     service = make_rig(T0).service
-    mounts = scheduler_mounts(
+    scheduler = scheduler_mounts(
         service, account="123456789012", default_region="us-east-1", max_body_bytes=4096
     )
-    return App([], account="123456789012", mounts=mounts)
+    return App([], account="123456789012", mounts=scheduler.mounts)
 
 
 async def request(
@@ -121,3 +123,28 @@ def test_missing_required_members_are_listed_together() -> None:
         )
 
     run(body)
+
+
+@pytest.mark.parametrize(
+    ("method", "raw_path", "name"),
+    [
+        ("POST", "/schedules/s", "Scheduler.CreateSchedule"),
+        ("PUT", "/schedules/s", "Scheduler.UpdateSchedule"),
+        ("GET", "/schedules", "Scheduler.ListSchedules"),
+        ("DELETE", "/schedule-groups/g", "Scheduler.DeleteScheduleGroup"),
+        (
+            "GET",
+            "/tags/arn%3Aaws%3Ascheduler%3Aus-east-1%3A1%3Aschedule-group%2Fg",
+            ("Scheduler.ListTagsForResource"),
+        ),
+        ("PATCH", "/schedules/s", None),
+        ("GET", "/schedules/a/b", None),
+    ],
+)
+def test_requests_are_named_by_their_operation(
+    method: str, raw_path: str, name: str | None
+) -> None:
+    service = make_rig(T0).service
+    scheduler = scheduler_mounts(service, account="123456789012", default_region="us-east-1")
+    scope = {"method": method, "path": raw_path, "raw_path": raw_path.encode()}
+    assert scheduler.operation(scope) == name
