@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any, Final
 
-from busway.api.awsjson import Handler, JsonResponse, JsonService, error_body
+from busway.api.awsjson import Handler, JsonResponse, JsonService, encode_error
 from busway.api.context import RequestContext
 from busway.api.request import ModelViolations, Request
 from busway.errors import ResourceNotFound, ServiceError, ValidationError
@@ -65,8 +65,9 @@ def _encode_error(error: ServiceError, content_type: str) -> JsonResponse:
     """CloudWatch Logs reports the model's constraint violations as InvalidParameterException
     (recorded on AWS for GetLogEvents' and FilterLogEvents' ``limit`` in LocalStack's
     AWS-validated tests); its other errors are as usual."""
-    code = "InvalidParameterException" if isinstance(error, ModelViolations) else error.code
-    return JsonResponse(error.status, error_body(code, error.message), content_type)
+    if isinstance(error, ModelViolations):
+        error = InvalidParameter(error.message)
+    return encode_error(error, content_type)
 
 
 # --- reading members ---------------------------------------------------------------------------
